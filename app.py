@@ -1,0 +1,142 @@
+"""Helpdesk: create_app reads like a table of contents."""
+import logging
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import ConfigError, load_config
+from extensions import babel, begin_write, csrf, limiter, login_manager, migrate
+from models import User, db
+
+log = logging.getLogger(__name__)
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, backoffice, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_configuration(app, config)
+    configure_extensions(app)
+    configure_requests(app)
+    register_blueprints(app)
+    init_backoffice(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def load_configuration(app: Flask, overrides: dict | None) -> None:
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "No SECRET_KEY: set the SECRET_KEY environment variable, or create "
+            "instance/secret_key (`make run` does this once with a random value).")
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(session_token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.session_token == session_token,
+                                                User.active.is_(True)))
+
+
+def _signed_in_user() -> User | None:
+    """The signed-in user, or None; also None while the database is down (error pages)."""
+    try:
+        return current_user if current_user and current_user.is_authenticated else None
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def select_locale() -> str:
+    user = _signed_in_user()
+    if user is not None:
+        return user.language
+    if session.get("language") in ("en", "da"):
+        return session["language"]
+    return request.accept_languages.best_match(["en", "da"]) or "en"
+
+
+def select_timezone() -> str:
+    user = _signed_in_user()
+    return (user and user.timezone) or current_app.config["TIMEZONE"]
+
+
+def configure_requests(app: Flask) -> None:
+    """Writers take SQLite's write lock first; answers carry the security headers."""
+
+    @app.before_request
+    def start_write_transaction():
+        if request.method in UNSAFE_METHODS:
+            begin_write()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+                                    "object-src 'none'")
+        user = g.get("_login_user")  # set by Flask-Login once a view looked at the user
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    app.jinja_env.filters["localtime"] = localtime
+    from services import permissions
+    from services.documents import render_markdown
+    from services.notify import unread_count
+    app.jinja_env.globals.update(can=permissions, unread_count=unread_count,
+                                 get_locale=get_locale, render_markdown=render_markdown)
+
+
+def localtime(value, format: str = "short") -> str:
+    """A UTC timestamp shown in the user's time zone and locale."""
+    return format_datetime(value, format) if value else ""
+
+
+def register_blueprints(app: Flask) -> None:
+    from views import auth, portal, public
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(portal.bp)
+
+
+def init_backoffice(app: Flask) -> None:
+    from views.admin import init_admin
+    init_admin(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from views.errors import register
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from commands import register
+    register(app)

@@ -1,0 +1,33 @@
+"""The rules of the desk. Views, CLI commands and jobs call these; they never commit."""
+
+
+class DomainError(Exception):
+    """A rule refused the operation; `status` is the HTTP answer a view gives for it."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"

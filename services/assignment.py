@@ -1,0 +1,85 @@
+"""Who gets a ticket: the least-loaded available supporter of a level, chosen under a lock.
+
+`User.open_ticket_count` is the number of open and pending tickets assigned to a supporter;
+every change of assignee or status goes through `set_assignee`/`set_status`, which keep it.
+"""
+from sqlalchemy import func, select, text, update
+
+from models import ACTIVE_STATUSES, Participant, Role, Status, Ticket, User, db, utcnow
+
+
+def _lock_level(level: int) -> None:
+    """Serialise choices per level: an advisory lock on PostgreSQL; on SQLite the request
+    already holds the write lock (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7001, :level)"), {"level": level})
+
+
+def available_supporters(level: int):
+    """Supporters of `level` who can take tickets, least loaded first."""
+    return (select(User)
+            .where(User.role == Role.SUPPORTER, User.level == level, User.active.is_(True),
+                   User.away.is_(False))
+            .order_by(User.open_ticket_count, User.last_assigned_at.asc().nulls_first(), User.id))
+
+
+def least_loaded(level: int) -> User | None:
+    """The supporter the next ticket of `level` goes to, or None (it waits in the queue)."""
+    _lock_level(level)
+    return db.session.scalars(available_supporters(level).limit(1)).first()
+
+
+def _adjust_load(user_id: int | None, delta: int) -> None:
+    if user_id is None or delta == 0:
+        return
+    db.session.execute(update(User).where(User.id == user_id)
+                       .values(open_ticket_count=User.open_ticket_count + delta))
+
+
+def _counts(status: Status) -> bool:
+    return status in ACTIVE_STATUSES
+
+
+def add_participant(ticket: Ticket, user: User | None) -> None:
+    """Remember that a staff member took part, so they keep reading the ticket."""
+    if user is None or not user.is_staff:
+        return
+    exists = db.session.get(Participant, (ticket.id, user.id))
+    if exists is None:
+        db.session.add(Participant(ticket_id=ticket.id, user_id=user.id))
+
+
+def set_assignee(ticket: Ticket, user: User | None) -> None:
+    """Move the ticket to `user` (or the queue), keeping both loads right."""
+    if _counts(ticket.status):
+        _adjust_load(ticket.assignee_id, -1)
+        _adjust_load(user.id if user else None, +1)
+    ticket.assignee_id = user.id if user else None
+    ticket.assignee = user
+    if user is not None:
+        now = utcnow()
+        ticket.assigned_at = now
+        db.session.execute(update(User).where(User.id == user.id).values(last_assigned_at=now))
+        add_participant(ticket, user)
+
+
+def set_status(ticket: Ticket, status: Status) -> None:
+    """Change the status field, keeping the assignee's load right."""
+    was, now = _counts(ticket.status), _counts(status)
+    if was != now:
+        _adjust_load(ticket.assignee_id, +1 if now else -1)
+    ticket.status = status
+
+
+def recount_loads() -> int:
+    """Recompute every supporter's load from the tickets (repair; returns rows changed)."""
+    counts = dict(db.session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.assignee_id.is_not(None), Ticket.status.in_(ACTIVE_STATUSES))
+        .group_by(Ticket.assignee_id)).all())
+    changed = 0
+    for user in db.session.scalars(select(User).where(User.role == Role.SUPPORTER)):
+        if user.open_ticket_count != counts.get(user.id, 0):
+            user.open_ticket_count = counts.get(user.id, 0)
+            changed += 1
+    return changed

@@ -1,0 +1,62 @@
+"""A ticket's conversation and history, interleaved, as one reader may see them."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from models import Attachment, AuditEvent, Comment, Ticket, User, db
+from services.audit import CUSTOMER_VISIBLE_ACTIONS
+from services.permissions import can_see_internal
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str  # "comment" or "event"
+    comment: Comment | None = None
+    event: AuditEvent | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+def visible_comments(reader: User, ticket: Ticket):
+    statement = (select(Comment).where(Comment.ticket_id == ticket.id)
+                 .options(joinedload(Comment.author)).order_by(Comment.id))
+    if not can_see_internal(reader):
+        statement = statement.where(Comment.internal.is_(False))
+    return db.session.scalars(statement).all()
+
+
+def visible_events(reader: User, ticket: Ticket):
+    statement = (select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+                 .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id))
+    if not can_see_internal(reader):
+        statement = statement.where(AuditEvent.action.in_(CUSTOMER_VISIBLE_ACTIONS))
+    return db.session.scalars(statement).all()
+
+
+def visible_attachments(reader: User, ticket: Ticket):
+    statement = (select(Attachment).outerjoin(Comment, Attachment.comment_id == Comment.id)
+                 .where(Attachment.ticket_id == ticket.id).order_by(Attachment.id))
+    if not can_see_internal(reader):
+        statement = statement.where((Comment.id.is_(None)) | Comment.internal.is_(False))
+    return db.session.scalars(statement).all()
+
+
+@dataclass
+class Timeline:
+    entries: list[Entry]
+    ticket_attachments: list[Attachment]  # added with the ticket itself, not with a comment
+
+
+def timeline(reader: User, ticket: Ticket) -> Timeline:
+    """Comments (with their attachments) and audit events in time order; three queries."""
+    by_comment: dict[int | None, list[Attachment]] = {}
+    for attachment in visible_attachments(reader, ticket):
+        by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    entries = [Entry(c.created_at, "comment", comment=c, attachments=tuple(by_comment.get(c.id, ())))
+               for c in visible_comments(reader, ticket)]
+    entries += [Entry(e.created_at, "event", event=e) for e in visible_events(reader, ticket)
+                if e.action not in ("commented", "attachment")]
+    entries.sort(key=lambda entry: (entry.at, entry.kind == "comment"))
+    return Timeline(entries, by_comment.get(None, []))

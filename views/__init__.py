@@ -1,0 +1,31 @@
+"""HTTP only: blueprints and the backoffice call services/ and commit."""
+from flask import abort, flash
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Ticket, db
+from services import DomainError
+from services.permissions import can_view
+
+
+def ticket_or_404(number: int) -> Ticket:
+    """The ticket with this number if the signed-in user may read it; 404 otherwise."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not can_view(current_user, ticket):
+        abort(404)
+    return ticket
+
+
+def form_error(form, error: DomainError) -> None:
+    """Show a refused operation beside its field (or as a flash), and undo its changes."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field and form is not None else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def flash_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        flash(warning, "warning")

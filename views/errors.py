@@ -1,0 +1,66 @@
+"""Every error gets a friendly page (HTML) or JSON (API): never a bare 500."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(status: int, code: str, message: str, template: str = "errors/error.html"):
+    if _wants_json():
+        return jsonify(code=code, message=message), status
+    return render_template(template, status=status, message=message), status
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the database may be the thing that is down
+        log.warning("rollback failed", exc_info=True)
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _answer(400, "csrf", _("The form expired or was not sent from this site. "
+                                      "Please go back, reload and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            401: _("Please sign in."),
+            403: _("You do not have permission to do that."),
+            404: _("This page does not exist, or you may not see it."),
+            405: _("This address does not take that kind of request."),
+            413: _("What you sent is too large."),
+            429: _("Too many attempts. Please wait a minute and try again."),
+        }
+        code = (error.name or "error").lower().replace(" ", "_")
+        return _answer(error.code or 500, code, messages.get(error.code, error.description))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        log.exception("database unavailable")
+        _rollback()
+        # A page that needs no database: the signed-in user cannot be loaded either.
+        return _answer(503, "unavailable", _("The service is briefly unavailable. "
+                                             "Please try again in a moment."),
+                       "errors/unavailable.html")
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unexpected error")
+        _rollback()
+        return _answer(500, "server_error", _("Something went wrong on our side. "
+                                              "It has been logged; please try again."))

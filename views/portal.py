@@ -1,0 +1,151 @@
+"""The customer portal: my tickets, a new ticket, the conversation; attachments; notifications."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import Attachment, Notification, Role, Service, Status, Ticket, db
+from services import DomainError, attachments, tickets
+from services.notify import mark_read
+from services.permissions import can_see_internal, can_view
+from services.timeline import timeline
+from views import flash_warnings, form_error, ticket_or_404
+from views.forms import ReplyForm, TicketForm
+
+bp = Blueprint("portal", __name__)
+
+PAGE_SIZE = 25
+
+
+@bp.get("/tickets/")
+@login_required
+def my_tickets():
+    if current_user.is_staff:
+        return redirect(url_for("admin.index"))
+    page = max(request.args.get("page", 1, type=int), 1)
+    mine = Ticket.customer_id == current_user.id
+    total = db.session.scalar(select(func.count()).select_from(Ticket).where(mine))
+    rows = db.session.scalars(
+        select(Ticket).where(mine).options(joinedload(Ticket.assignee))
+        .order_by(Ticket.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("portal/my_tickets.html", tickets=rows, page=page, total=total,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    services = db.session.scalars(select(Service).order_by(Service.name)).all()
+    return [("", _("Not sure / other"))] + [
+        (str(s.id), s.name if s.covered else _("%(name)s (not covered)", name=s.name))
+        for s in services]
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new_ticket():
+    if current_user.role != Role.CUSTOMER:
+        abort(403)
+    form = TicketForm()
+    form.service.choices = _service_choices()
+    if form.validate_on_submit():
+        service = db.session.get(Service, int(form.service.data)) if form.service.data.isdigit() else None
+        try:
+            uploads = attachments.validate(request.files.getlist(form.attachments.name))
+            outcome = tickets.submit(current_user, form.title.data, form.description.data,
+                                     form.type.data, form.urgency.data, service)
+            attachments.store(current_user, outcome.ticket, uploads)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash_warnings(outcome.warnings)
+            flash(_("Ticket #%(number)s is created.", number=outcome.ticket.number), "success")
+            return redirect(url_for("portal.ticket", number=outcome.ticket.number))
+    return render_template("portal/new_ticket.html", form=form)
+
+
+@bp.get("/tickets/<int:number>")
+@login_required
+def ticket(number: int):
+    item = ticket_or_404(number)
+    tickets.mark_read_by_assignee(current_user, item)
+    db.session.commit()
+    return render_template("portal/ticket.html", ticket=item, form=ReplyForm(),
+                           timeline=timeline(current_user, item))
+
+
+@bp.post("/tickets/<int:number>/reply")
+@login_required
+def reply(number: int):
+    item = ticket_or_404(number)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            uploads = attachments.validate(request.files.getlist(form.attachments.name))
+            outcome = tickets.add_comment(current_user, item, form.body.data)
+            attachments.store(current_user, item, uploads, outcome.comment)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash_warnings(outcome.warnings)
+            flash(_("Your reply is sent."), "success")
+            return redirect(url_for("portal.ticket", number=number, _anchor="end"))
+    return render_template("portal/ticket.html", ticket=item, form=form,
+                           timeline=timeline(current_user, item)), 422
+
+
+@bp.post("/tickets/<int:number>/close")
+@login_required
+def close(number: int):
+    item = ticket_or_404(number)
+    try:
+        tickets.change_status(current_user, item, Status.CLOSED)
+    except DomainError as error:
+        form_error(None, error)
+        abort(error.status)
+    db.session.commit()
+    flash(_("Ticket #%(number)s is closed. Thank you!", number=number), "success")
+    return redirect(url_for("portal.ticket", number=number))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    """Only through here, and only for someone who may read that ticket and comment."""
+    item = db.session.scalar(select(Attachment).options(joinedload(Attachment.comment))
+                             .where(Attachment.id == attachment_id))
+    if item is None:
+        abort(404)
+    ticket_row = db.session.get(Ticket, item.ticket_id)
+    internal = item.comment is not None and item.comment.internal
+    if not can_view(current_user, ticket_row) or (internal and not can_see_internal(current_user)):
+        abort(404)
+    inline = item.content_type.startswith("image/") and item.content_type != "image/svg+xml"
+    response = send_file(attachments.path_of(item), mimetype=item.content_type,
+                         as_attachment=not inline, download_name=item.filename,
+                         max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/notifications/")
+@login_required
+def notifications():
+    rows = db.session.scalars(
+        select(Notification).where(Notification.user_id == current_user.id)
+        .options(joinedload(Notification.ticket))
+        .order_by(Notification.id.desc()).limit(100)).all()
+    return render_template("portal/notifications.html", notifications=rows)
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    notification_id = request.form.get("id", type=int)
+    mark_read(current_user, notification_id)
+    db.session.commit()
+    target = request.form.get("ticket", type=int)
+    if target:
+        return redirect(url_for("portal.ticket", number=target))
+    return redirect(url_for("portal.notifications"))
