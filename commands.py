@@ -2,8 +2,9 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from models import db
+from models import User, db
 from services import DomainError, accounts
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
@@ -33,9 +34,6 @@ def create_user_command(name, role, level, email, password):
 @click.option("--label", default="cli", help="A name for the token.")
 def token_command(name, label):
     """Print a new API token for NAME (last word of the last line)."""
-    from sqlalchemy import select
-
-    from models import User
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None:
         raise click.ClickException(f"no user named {name}")
@@ -47,9 +45,13 @@ def token_command(name, label):
 @click.command("demo")
 @click.option("--tickets", type=click.IntRange(0), default=0,
               help="Also add this many synthetic tickets (bulk, for measuring).")
-def demo_command(tickets):
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def demo_command(tickets, if_empty):
     """Create the demo people, documents and services of the seed (idempotent)."""
     from services import demo
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("demo data: the database already has users, nothing to do")
+        return
     created = demo.load_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
     click.echo(f"demo data: {created} records created")

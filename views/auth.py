@@ -109,7 +109,7 @@ def account():
             form_error(password, error)
         else:
             db.session.commit()
-            login_user(current_user)  # the new session id; other sessions are ended
+            login_user(current_user._get_current_object())  # new session id; others end
             flash(_("Your password is changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", preferences=preferences, password=password)

@@ -1,0 +1,277 @@
+"""Accounts through HTTP with CSRF on: login, logout, registration, the account page."""
+import pytest
+from sqlalchemy import select
+
+from config import ConfigError
+from models import Role, User, db
+from tests.conftest import PASSWORD, base_config
+
+
+def test_login_redirects_customer_to_portal_and_staff_to_backoffice(client, make_user):
+    make_user("anna")
+    make_user("tim", "supporter", level=1)
+    assert client.login("anna").headers["Location"] == "/tickets/"
+    client.logout()
+    assert client.login("tim").headers["Location"] == "/admin/"
+
+
+def test_login_with_wrong_password_changes_nothing_and_says_why(client, make_user):
+    make_user("anna")
+    response = client.post_form("/login", {"username": "anna", "password": "wrong-password!"})
+    assert response.status_code == 200
+    assert "Wrong username or password." in response.get_data(as_text=True)
+    assert client.get("/tickets/").status_code == 302
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client, make_user):
+    make_user("anna")
+    wrong = client.post_form("/login", {"username": "anna", "password": "x" * 12})
+    unknown = client.post_form("/login", {"username": "nobody", "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Wrong username or password." in unknown.get_data(as_text=True)
+
+
+def test_inactive_user_cannot_log_in(client, make_user):
+    make_user("gone", active=False)
+    response = client.post_form("/login", {"username": "gone", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_post_without_csrf_token_is_refused(client, make_user):
+    make_user("anna")
+    assert client.post("/login", data={"username": "anna", "password": PASSWORD}).status_code == 400
+    client.login("anna")
+    refused = client.post("/account", data={"prefs-language": "da", "prefs-submit": "1"})
+    assert refused.status_code == 400
+    assert client.post("/logout").status_code == 400
+    assert client.get("/tickets/").status_code == 200
+
+
+def test_session_changes_at_login(client, make_user):
+    make_user("anna")
+    client.get("/")
+    before = client.get_cookie("session").value
+    client.login("anna")
+    assert client.get_cookie("session").value != before
+
+
+def test_logout_ends_a_copied_session(app, client, make_user):
+    make_user("anna")
+    client.login("anna")
+    stolen = client.get_cookie("session").value
+    client.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/tickets/").status_code == 302
+
+
+def test_logout_is_post_only(client, make_user):
+    make_user("anna")
+    client.login("anna")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/tickets/").status_code == 200
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/tickets/new", "/tickets/new"),
+    ("https://evil.example/", "/tickets/"),
+    ("//evil.example/", "/tickets/"),
+    ("/\\evil.example", "/tickets/"),
+    ("javascript:alert(1)", "/tickets/"),
+])
+def test_login_follows_only_same_site_next(client, make_user, target, expected):
+    make_user("anna")
+    response = client.post_form(f"/login?next={target}",
+                                {"username": "anna", "password": PASSWORD})
+    assert response.headers["Location"] == expected
+
+
+def test_register_creates_a_signed_in_customer(client):
+    response = client.post_form("/register", {
+        "username": "newbie", "email": "newbie@example.com",
+        "password": PASSWORD, "confirm": PASSWORD})
+    assert response.headers["Location"] == "/tickets/"
+    user = db.session.scalar(select(User).where(User.username == "newbie"))
+    assert user.role == Role.CUSTOMER and user.level is None
+    assert user.password_hash.startswith("scrypt:")
+    assert client.get("/tickets/").status_code == 200
+
+
+def test_register_ignores_role_and_level_in_the_request(client):
+    client.post_form("/register", {
+        "username": "sneaky", "email": "sneaky@example.com", "password": PASSWORD,
+        "confirm": PASSWORD, "role": "admin", "level": "3"})
+    user = db.session.scalar(select(User).where(User.username == "sneaky"))
+    assert user.role == Role.CUSTOMER and user.level is None
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short-pw", "at least 12"),
+    ("helpdesk1234", "too common"),
+    ("password1234", "too common"),
+    ("newbie-is-my-name", "must not contain the username"),
+    ("aaaaaaaaaaaaaa", "too common"),
+])
+def test_register_refuses_weak_passwords_and_creates_nothing(client, password, message):
+    response = client.post_form("/register", {
+        "username": "newbie", "email": "newbie@example.com",
+        "password": password, "confirm": password})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def test_demo_password_passes_the_policy():
+    from services.accounts import password_problem
+    assert password_problem("helpdesk-demo", "Kunde") is None
+
+
+def test_register_refuses_taken_username_and_mismatched_confirmation(client, make_user):
+    make_user("anna")
+    taken = client.post_form("/register", {
+        "username": "Anna", "email": "other@example.com", "password": PASSWORD,
+        "confirm": PASSWORD})
+    assert "This username is taken." in taken.get_data(as_text=True)
+    mismatch = client.post_form("/register", {
+        "username": "bea", "email": "bea@example.com", "password": PASSWORD,
+        "confirm": PASSWORD + "x"})
+    assert "The passwords do not match." in mismatch.get_data(as_text=True)
+
+
+class TestRegistrationDomains:
+    @pytest.fixture
+    def config(self, database_url, tmp_path):
+        return {**base_config(database_url, tmp_path), "REGISTRATION_DOMAINS": ["firma.dk"]}
+
+    def test_only_the_organisations_domains_may_register(self, client):
+        outside = client.post_form("/register", {
+            "username": "outsider", "email": "x@gmail.com", "password": PASSWORD,
+            "confirm": PASSWORD})
+        assert "firma.dk" in outside.get_data(as_text=True)
+        inside = client.post_form("/register", {
+            "username": "insider", "email": "x@firma.dk", "password": PASSWORD,
+            "confirm": PASSWORD})
+        assert inside.status_code == 302
+
+
+def test_change_password_ends_other_sessions(app, client, make_user):
+    make_user("anna")
+    client.login("anna")
+    other = app.test_client()
+    other.login("anna")
+    new = "a-much-better-passphrase"
+    response = client.post_form("/account", {
+        "pw-current": PASSWORD, "pw-password": new, "pw-confirm": new, "pw-submit": "1"})
+    assert response.status_code == 302
+    assert client.get("/tickets/").status_code == 200
+    assert other.get("/tickets/").status_code == 302
+    client.logout()
+    client.login("anna", new)
+
+
+def test_change_password_with_wrong_current_password_changes_nothing(client, make_user):
+    user = make_user("anna")
+    old_hash = user.password_hash
+    response = client.login("anna") and client.post_form("/account", {
+        "pw-current": "not-my-password", "pw-password": "another-good-one",
+        "pw-confirm": "another-good-one", "pw-submit": "1"})
+    assert "The current password is wrong." in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def test_preferences_are_saved(client, make_user):
+    user = make_user("anna")
+    client.login("anna")
+    response = client.post_form("/account", {
+        "prefs-language": "da", "prefs-timezone": "Europe/London", "prefs-submit": "1"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.language, user.timezone, user.email_notifications) == ("da", "Europe/London", False)
+
+
+def test_unknown_time_zone_is_refused(client, make_user):
+    make_user("anna")
+    client.login("anna")
+    response = client.post_form("/account", {
+        "prefs-language": "en", "prefs-timezone": "Mars/Olympus", "prefs-submit": "1"})
+    assert "Unknown time zone" in response.get_data(as_text=True)
+
+
+def test_backoffice_is_for_staff_only(client, make_user):
+    make_user("anna")
+    make_user("boss", "manager")
+    assert client.get("/admin/").headers["Location"].startswith("/login")
+    client.login("anna")
+    assert client.get("/admin/").status_code == 403
+    client.logout()
+    client.login("boss")
+    assert client.get("/admin/").status_code == 200
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def config(self, database_url, tmp_path):
+        return {**base_config(database_url, tmp_path), "RATELIMIT_ENABLED": True,
+                "LOGIN_RATE_LIMIT": "3 per minute"}
+
+    def test_login_attempts_are_limited_per_account(self, app, client, make_user):
+        make_user("anna")
+        for _ in range(3):
+            client.post_form("/login", {"username": "anna", "password": "wrong-password!"})
+        response = client.post_form("/login", {"username": "anna", "password": PASSWORD})
+        assert response.status_code == 429
+        assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
+    app = create_app_with_broken_database(tmp_path)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def create_app_with_broken_database(tmp_path):
+    from app import create_app
+    return create_app(base_config("sqlite:////nonexistent-dir/none.db", tmp_path))
+
+
+def test_pages_answer_503_not_500_when_the_database_is_gone(tmp_path):
+    response = create_app_with_broken_database(tmp_path).test_client().get("/sla")
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.get_data(as_text=True)
+
+
+def test_app_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    from app import create_app
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr("config.INSTANCE", tmp_path)
+    config = base_config("sqlite://", tmp_path)
+    del config["SECRET_KEY"]
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(config)
+
+
+def test_secret_key_is_read_from_the_instance_file(tmp_path, monkeypatch):
+    from app import create_app
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr("config.INSTANCE", tmp_path)
+    (tmp_path / "secret_key").write_text("from-the-file\n")
+    config = base_config("sqlite://", tmp_path)
+    del config["SECRET_KEY"]
+    assert create_app(config).config["SECRET_KEY"] == "from-the-file"
+
+
+def test_security_headers_and_cookie_flags(client, make_user):
+    make_user("anna")
+    response = client.login("anna")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/tickets/")
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
