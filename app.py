@@ -1,7 +1,7 @@
 """Helpdesk: create_app reads like a table of contents."""
 import logging
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -63,6 +63,8 @@ def load_user(session_token: str) -> User | None:
 
 def _signed_in_user() -> User | None:
     """The signed-in user, or None; also None while the database is down (error pages)."""
+    if not has_request_context():
+        return None
     try:
         return current_user if current_user and current_user.is_authenticated else None
     except SQLAlchemyError:
@@ -74,6 +76,8 @@ def select_locale() -> str:
     user = _signed_in_user()
     if user is not None:
         return user.language
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("language") in ("en", "da"):
         return session["language"]
     return request.accept_languages.best_match(["en", "da"]) or "en"
