@@ -127,6 +127,7 @@ class Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # read and close streamed bodies (files)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.rollback()
