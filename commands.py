@@ -48,7 +48,7 @@ def token_command(name, label):
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def demo_command(tickets, if_empty):
     """Create the demo people, documents and services of the seed (idempotent)."""
-    from services import demo
+    from services import demo, generator
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("demo data: the database already has users, nothing to do")
         return
@@ -56,7 +56,7 @@ def demo_command(tickets, if_empty):
     db.session.commit()
     click.echo(f"demo data: {created} records created")
     if tickets:
-        demo.generate_tickets(tickets, progress=click.echo)
+        generator.generate_tickets(tickets, progress=click.echo)
         click.echo(f"added {tickets} tickets")
 
 

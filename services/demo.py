@@ -1,16 +1,8 @@
-"""Demo data: the people, documents and services of the seed, and synthetic tickets in bulk."""
-import random
-from datetime import timedelta
+"""Demo data: the people, documents and services of the seed."""
+from sqlalchemy import select
 
-from sqlalchemy import func, insert, select, update
-
-from models import (
-    AuditEvent, CannedReply, Comment, Counter, Pin, Rating, Role, Service, Status, Ticket,
-    TicketType, User, db, utcnow,
-)
+from models import CannedReply, Pin, Role, Service, User, db
 from services import accounts, documents
-from services.assignment import recount_loads
-from services.priority import priority_for
 
 # Created in this order: LevelOneSupporter1 gets the lower id, so it wins the first tie.
 DEMO_USERS = (
@@ -136,78 +128,3 @@ def load_demo(password: str) -> int:
             created += 1
     db.session.flush()
     return created
-
-
-_TITLES = ("Jeg kan ikke printe", "Ingen internet", "Outlook starter ikke", "Skærmen er sort",
-           "Ny bruger til praktikant", "Glemt password", "VPN virker ikke", "Printer mangler papir",
-           "Ny PC til medarbejder", "Teams fryser")
-
-
-def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
-                     chunk: int = 20000, seed: int = 7) -> None:
-    """Add `count` synthetic tickets in bulk, keeping the services' invariants:
-    valid status and level, an assignee of the ticket's level, numbers from the shared counter,
-    a `created` audit event per ticket, and supporter loads that add up."""
-    rng = random.Random(seed)
-    customers = db.session.scalars(select(User.id).where(User.role == Role.CUSTOMER)).all()
-    supporters = {level: db.session.scalars(select(User.id).where(
-        User.role == Role.SUPPORTER, User.level == level, User.active.is_(True))).all()
-        for level in (1, 2, 3)}
-    if not customers:
-        raise ValueError("no customers: run `flask --app app demo` first")
-    last = db.session.execute(update(Counter).where(Counter.name == "ticket")
-                              .values(value=Counter.value + count).returning(Counter.value)
-                              ).scalar_one()
-    first_number = last - count + 1
-    next_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
-    start = utcnow() - timedelta(days=365)
-    done = 0
-    while done < count:
-        size = min(chunk, count - done)
-        rows, events, comments = [], [], []
-        for offset in range(size):
-            ticket_id, number = next_id + done + offset, first_number + done + offset
-            rows.append(_synthetic_ticket(rng, ticket_id, number, customers, supporters, start))
-            row = rows[-1]
-            events.append({"ticket_id": ticket_id, "actor_id": row["customer_id"],
-                           "action": "created", "new_value": row["title"],
-                           "created_at": row["created_at"]})
-            for k in range(comments_per_ticket):
-                author = row["customer_id"] if k % 2 == 0 or row["assignee_id"] is None \
-                    else row["assignee_id"]
-                comments.append({"ticket_id": ticket_id, "author_id": author,
-                                 "body": f"Synthetic comment {k + 1} on #{number}.",
-                                 "internal": False,
-                                 "created_at": row["created_at"] + timedelta(minutes=10 * (k + 1))})
-        db.session.execute(insert(Ticket), rows)
-        db.session.execute(insert(AuditEvent), events)
-        if comments:
-            db.session.execute(insert(Comment), comments)
-        db.session.commit()
-        done += size
-        if progress:
-            progress(f"  {done}/{count} tickets")
-    recount_loads()
-    db.session.commit()
-
-
-def _synthetic_ticket(rng, ticket_id, number, customers, supporters, start) -> dict:
-    level = rng.choices((1, 2, 3), weights=(70, 25, 5))[0]
-    staff = supporters[level]
-    status = rng.choices(list(Status), weights=(20, 10, 20, 50))[0]
-    created = start + timedelta(seconds=rng.randrange(365 * 86400))
-    impact, urgency = rng.choice(list(Rating)), rng.choice(list(Rating))
-    return {
-        "id": ticket_id, "number": number, "title": rng.choice(_TITLES),
-        "description": f"Synthetic ticket {number}.", "type": rng.choice(list(TicketType)),
-        "status": status, "impact": impact, "urgency": urgency,
-        "priority": priority_for(impact, urgency), "level": level,
-        "assignee_id": rng.choice(staff) if staff else None,
-        "customer_id": rng.choice(customers), "is_major": False,
-        "created_at": created, "updated_at": created + timedelta(hours=1),
-        "status_changed_at": created + timedelta(hours=1),
-        "sla_paused_seconds": 0, "sla_state": "ok", "unread_by_assignee": False,
-        "resolved_at": created + timedelta(hours=1) if status in (Status.RESOLVED, Status.CLOSED)
-        else None,
-        "closed_at": created + timedelta(hours=2) if status == Status.CLOSED else None,
-    }

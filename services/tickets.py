@@ -11,7 +11,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from models import (
-    Comment, Counter, Priority, Rating, Role, Service, Status, Ticket, TicketType, User, db,
+    Comment,
+    Counter,
+    Priority,
+    Rating,
+    Role,
+    Service,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+    db,
     utcnow,
 )
 from services import Forbidden, Invalid, NotFound

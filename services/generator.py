@@ -1,0 +1,119 @@
+"""Synthetic tickets in bulk, for measuring: `flask demo --tickets N`.
+
+Written straight to the database driver (executemany on SQLite, COPY on PostgreSQL) rather
+than through the services, but keeping every invariant the services keep: valid status and
+level, an assignee of the ticket's level, numbers from the shared counter, a `created` audit
+event per ticket, and supporter loads that add up.
+"""
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from models import Counter, Rating, Role, Status, Ticket, TicketType, User, db, utcnow
+from services.assignment import recount_loads
+from services.priority import priority_for
+
+TITLES = ("Jeg kan ikke printe", "Ingen internet", "Outlook starter ikke", "Skærmen er sort",
+          "Ny bruger til praktikant", "Glemt password", "VPN virker ikke",
+          "Printer mangler papir", "Ny PC til medarbejder", "Teams fryser")
+TICKET_COLUMNS = ("id", "number", "title", "description", "type", "status", "impact", "urgency",
+                  "priority", "level", "assignee_id", "customer_id", "is_major", "created_at",
+                  "updated_at", "status_changed_at", "resolved_at", "closed_at",
+                  "sla_paused_seconds", "sla_state", "unread_by_assignee")
+COMMENT_COLUMNS = ("ticket_id", "author_id", "body", "internal", "created_at")
+EVENT_COLUMNS = ("ticket_id", "actor_id", "action", "new_value", "created_at")
+STATUSES, STATUS_WEIGHTS = tuple(Status), (20, 10, 20, 50)
+PRIORITIES = {(i, u): priority_for(i, u).value for i in Rating for u in Rating}
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    """The text form SQLAlchemy uses for DateTime on SQLite (PostgreSQL parses it too);
+    generated times are whole seconds."""
+    return f"{value}.000000" if value else None
+
+
+def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
+                     chunk: int = 50000, seed: int = 7) -> None:
+    """Add `count` synthetic tickets with comments, committing every `chunk` tickets."""
+    rng = random.Random(seed)
+    customers = db.session.scalars(select(User.id).where(User.role == Role.CUSTOMER)).all()
+    if not customers:
+        raise ValueError("no customers: run `flask --app app demo` first")
+    supporters = {level: db.session.scalars(select(User.id).where(
+        User.role == Role.SUPPORTER, User.level == level, User.active.is_(True))).all()
+        for level in (1, 2, 3)}
+    last = db.session.execute(update(Counter).where(Counter.name == "ticket")
+                              .values(value=Counter.value + count)
+                              .returning(Counter.value)).scalar_one()
+    next_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    first_number = last - count + 1
+    start = (utcnow() - timedelta(days=365)).replace(microsecond=0)
+    _prepare_bulk_load()
+    for done in range(0, count, chunk):
+        size = min(chunk, count - done)
+        tickets, comments, events = [], [], []
+        for offset in range(done, done + size):
+            row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
+                              supporters, start)
+            tickets.append(row)
+            _add_children(row, comments_per_ticket, comments, events)
+        _write("tickets", TICKET_COLUMNS, tickets)
+        _write("comments", COMMENT_COLUMNS, comments)
+        _write("audit_events", EVENT_COLUMNS, events)
+        db.session.commit()
+        if progress:
+            progress(f"  {done + size}/{count} tickets")
+    recount_loads()
+    db.session.commit()
+
+
+def _ticket_row(rng, ticket_id, number, customers, supporters, start) -> tuple:
+    level = rng.choices((1, 2, 3), weights=(70, 25, 5))[0]
+    status = rng.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
+    impact, urgency = rng.choice(tuple(Rating)), rng.choice(tuple(Rating))
+    created = start + timedelta(seconds=rng.randrange(365 * 86400))
+    updated = created + timedelta(hours=1)
+    finished = status in (Status.RESOLVED, Status.CLOSED)
+    staff = supporters[level]
+    return (ticket_id, number, rng.choice(TITLES), f"Synthetic ticket {number}.",
+            rng.choice(tuple(TicketType)).value, status.value, impact.value, urgency.value,
+            PRIORITIES[(impact, urgency)], level, rng.choice(staff) if staff else None,
+            rng.choice(customers), False, _timestamp(created), _timestamp(updated),
+            _timestamp(updated), _timestamp(updated) if finished else None,
+            _timestamp(created + timedelta(hours=2)) if status == Status.CLOSED else None,
+            0, "ok", False)
+
+
+def _add_children(row: tuple, comments_per_ticket: int, comments: list, events: list) -> None:
+    ticket_id, number, title, customer, assignee = row[0], row[1], row[2], row[11], row[10]
+    created = row[13]
+    events.append((ticket_id, customer, "created", title, created))
+    for k in range(comments_per_ticket):
+        author = customer if k % 2 == 0 or assignee is None else assignee
+        comments.append((ticket_id, author, f"Synthetic comment {k + 1} on #{number}.", False,
+                         created))
+
+
+def _prepare_bulk_load() -> None:
+    """On SQLite, a large page cache keeps index updates in memory during the load."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size=-262144")
+
+
+def _write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows at driver speed: executemany on SQLite, COPY on PostgreSQL."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with raw.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    # Table and column names are this module's constants, never input.
+    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
