@@ -1,7 +1,7 @@
 """Helpdesk: create_app reads like a table of contents."""
 import logging
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -70,10 +70,12 @@ def _signed_in_user() -> User | None:
         return None
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
     user = _signed_in_user()
     if user is not None:
         return user.language
+    if not has_request_context():
+        return None  # jobs and CLI commands: the default locale
     if session.get("language") in ("en", "da"):
         return session["language"]
     return request.accept_languages.best_match(["en", "da"]) or "en"

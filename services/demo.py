@@ -8,7 +8,7 @@ from models import (
     AuditEvent, CannedReply, Comment, Counter, Pin, Rating, Role, Service, Status, Ticket,
     TicketType, User, db, utcnow,
 )
-from services import accounts, documents
+from services import accounts, calendars, documents
 from services.assignment import recount_loads
 from services.priority import priority_for
 
@@ -55,8 +55,18 @@ Prioriteten findes ud fra **påvirkning** (impact) og **hast** (urgency):
 | P3 | 1 arbejdsdag | 3 arbejdsdage | arbejdstid |
 | P4 | 2 arbejdsdage | 10 arbejdsdage | arbejdstid |
 
-Arbejdstid er hverdage kl. 8–16, undtagen helligdage. Tid, hvor en sag venter på kunden
-(status *pending*), tæller ikke med.
+Arbejdstid er hverdage kl. 8–16 (dansk tid), undtagen helligdage: nytårsdag, skærtorsdag,
+langfredag, påskedag, 2. påskedag, Kristi himmelfartsdag, pinsedag, 2. pinsedag, grundlovsdag,
+juleaftensdag, juledag og 2. juledag. En arbejdsdag er 8 timers arbejdstid. Tiden regnes fra
+sagen oprettes. Tid, hvor en sag venter på kunden (status *pending*) eller er løst, tæller ikke
+med; svarer kunden, løber tiden videre.
+
+Sager, hvor 80 % af tiden er gået, markeres som i fare, og den ansvarlige supporter får besked.
+Overskrides en tid, får også næste supportniveau (eller administratorerne) besked.
+
+## Tilfredshed
+
+Når en sag er løst, kan du give supporten en karakter fra 1 til 5 og en kommentar på sagen.
 
 ## Lukning
 
@@ -134,6 +144,7 @@ def load_demo(password: str) -> int:
             document = documents.save(admin, None, title, text, public=True)
             documents.pin(admin, document, pin)
             created += 1
+    created += calendars.ensure_sla_defaults()
     db.session.flush()
     return created
 
