@@ -5,7 +5,7 @@ working day keeps its 08:00-16:00 across both daylight-saving changes.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # A calendar with no working days would otherwise be searched for ever.
@@ -35,7 +35,7 @@ class BusinessHours:
 
     def _to_utc(self, day: date, at: time) -> datetime:
         local = datetime.combine(day, at, tzinfo=self.zone)
-        return local.astimezone(timezone.utc).replace(tzinfo=None)
+        return local.astimezone(UTC).replace(tzinfo=None)
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
         if day.isoweekday() not in self.working_days or day in self.holidays:
@@ -45,7 +45,7 @@ class BusinessHours:
 
     def _windows_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Opening windows (naive UTC) from the local day of `instant` on."""
-        first = instant.replace(tzinfo=timezone.utc).astimezone(self.zone).date()
+        first = instant.replace(tzinfo=UTC).astimezone(self.zone).date()
         for offset in range(MAX_DAYS):
             window = self._window(first + timedelta(days=offset))
             if window is not None:

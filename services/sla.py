@@ -11,7 +11,17 @@ from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
-    Calendar, Holiday, Role, SlaPause, SlaPolicy, SlaState, Status, Ticket, User, db, utcnow,
+    Calendar,
+    Holiday,
+    Role,
+    SlaPause,
+    SlaPolicy,
+    SlaState,
+    Status,
+    Ticket,
+    User,
+    db,
+    utcnow,
 )
 from services.audit import record
 from services.business_time import BusinessHours, RoundTheClock, due_after
@@ -35,16 +45,17 @@ def clock_for(policy: SlaPolicy):
     if calendar is None:
         return RoundTheClock()
     holidays = db.session.scalars(select(Holiday.date).where(Holiday.calendar_id == calendar.id))
-    return BusinessHours(zone=ZoneInfo(calendar.timezone),
-                         working_days=frozenset(int(d) for d in calendar.working_days if d.isdigit()),
+    working_days = frozenset(int(day) for day in calendar.working_days if day.isdigit())
+    return BusinessHours(zone=ZoneInfo(calendar.timezone), working_days=working_days,
                          opens=calendar.opens_at, closes=calendar.closes_at,
                          holidays=frozenset(holidays))
 
 
 def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime]]:
-    rows = db.session.execute(select(SlaPause.started_at, SlaPause.ended_at)
-                              .where(SlaPause.ticket_id == ticket.id, SlaPause.ended_at.is_not(None))
-                              .order_by(SlaPause.started_at)).all()
+    rows = db.session.execute(
+        select(SlaPause.started_at, SlaPause.ended_at)
+        .where(SlaPause.ticket_id == ticket.id, SlaPause.ended_at.is_not(None))
+        .order_by(SlaPause.started_at)).all()
     return [(row.started_at, row.ended_at) for row in rows]
 
 
@@ -122,7 +133,8 @@ def _claim(condition):
     """Batches of matching open tickets, row-locked; other hosts skip them (PostgreSQL)."""
     statement = (select(Ticket).where(Ticket.status == Status.OPEN, condition)
                  .options(selectinload(Ticket.assignee), selectinload(Ticket.customer))
-                 .order_by(Ticket.id).limit(CLAIM_BATCH).with_for_update(skip_locked=True, of=Ticket))
+                 .order_by(Ticket.id).limit(CLAIM_BATCH)
+                 .with_for_update(skip_locked=True, of=Ticket))
     while batch := db.session.scalars(statement).all():
         yield from batch
         db.session.flush()
@@ -143,7 +155,9 @@ def _flag(ticket: Ticket, state: SlaState) -> None:
 
 
 def check_sla(now: datetime | None = None) -> dict[str, int]:
-    """Flag open tickets at risk and breached, telling people once per change; the caller commits."""
+    """Flag open tickets at risk and breached, telling people once per change (caller commits).
+
+    The periodic job runner calls this; `now` is injectable for tests."""
     now = now or utcnow()
     counts = {"breached": 0, "at_risk": 0, "cleared": 0}
     contacts: dict[int, list[User]] = {}

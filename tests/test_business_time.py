@@ -1,5 +1,5 @@
 """SLA time in the Danish working week: nights, weekends, holidays and daylight saving."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ CPH = ZoneInfo("Europe/Copenhagen")
 def utc(local: str) -> datetime:
     """A Copenhagen wall-clock time as the naive UTC the database stores."""
     aware = datetime.fromisoformat(local).replace(tzinfo=CPH)
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+    return aware.astimezone(UTC).replace(tzinfo=None)
 
 
 @pytest.fixture
