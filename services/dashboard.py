@@ -65,7 +65,7 @@ def _open_by(key: str, title, column, labels: dict) -> Figure:
                   [(label, counts.get(value, 0)) for value, label in labels.items()])
 
 
-def open_by_service() -> Figure:
+def open_by_service(now=None, zone=None) -> Figure:
     """Unfinished tickets per catalog service, largest first."""
     name = func.coalesce(Service.name, "-")
     rows = db.session.execute(
@@ -75,22 +75,6 @@ def open_by_service() -> Figure:
         .order_by(func.count(Ticket.id).desc(), name)).all()
     return Figure("open_by_service", _l("Open tickets by service"),
                   [_l("Service"), _l("Tickets")], [tuple(row) for row in rows])
-
-
-def open_figures() -> list[Figure]:
-    """Unfinished (open and pending) tickets by status, priority, level, SLA state, service."""
-    return [
-        _open_by("open_by_status", _l("Open tickets by status"), Ticket.status,
-                 {Status.OPEN: _l("open"), Status.PENDING: _l("pending")}),
-        _open_by("open_by_priority", _l("Open tickets by priority"), Ticket.priority,
-                 {p: p.value for p in Priority}),
-        _open_by("open_by_level", _l("Open tickets by level"), Ticket.level,
-                 {level: str(level) for level in (1, 2, 3)}),
-        _open_by("open_by_sla_state", _l("Open tickets by SLA state"), Ticket.sla_state,
-                 {SlaState.OK: _l("on track"), SlaState.AT_RISK: _l("at risk"),
-                  SlaState.BREACHED: _l("breached")}),
-        open_by_service(),
-    ]
 
 
 def _per_local_day(column, since: datetime, zone: ZoneInfo) -> Tally:
@@ -118,7 +102,7 @@ def created_vs_resolved(now: datetime, zone: ZoneInfo) -> Figure:
                   [(day.isoformat(), created[day], resolved[day]) for day in days], "lines")
 
 
-def sla_compliance(now: datetime) -> Figure:
+def sla_compliance(now: datetime, zone=None) -> Figure:
     """Per priority: targets that fell due in the last 30 days, and how many were met."""
     since = now - timedelta(days=PERIOD_DAYS)
     response_met = case((Ticket.first_response_at <= Ticket.response_due_at, 1), else_=0)
@@ -160,7 +144,7 @@ def _medians(duration, condition) -> dict:
     return result
 
 
-def median_times(now: datetime) -> Figure:
+def median_times(now: datetime, zone=None) -> Figure:
     """Median minutes to the first response and to resolution, last 30 days."""
     since = now - timedelta(days=PERIOD_DAYS)
     response = _medians(_minutes_between(Ticket.created_at, Ticket.first_response_at),
@@ -173,7 +157,7 @@ def median_times(now: datetime) -> Figure:
                   [_l("Priority"), _l("First response"), _l("Resolution")], rows, "")
 
 
-def reopen_rate(now: datetime) -> Figure:
+def reopen_rate(now: datetime, zone=None) -> Figure:
     """Of the tickets resolved in the last 30 days, how many a customer reopened."""
     since = now - timedelta(days=PERIOD_DAYS)
     recent = and_(AuditEvent.action == "status", AuditEvent.created_at >= since)
@@ -187,7 +171,7 @@ def reopen_rate(now: datetime) -> Figure:
                   [(resolved, reopened, _percent(reopened, resolved))], "")
 
 
-def backlog_age(now: datetime) -> Figure:
+def backlog_age(now: datetime, zone=None) -> Figure:
     """Unfinished tickets by how long ago they were created."""
     whens = [(Ticket.created_at > now - timedelta(days=days), index)
              for index, (days, _label) in enumerate(AGE_BUCKETS) if days is not None]
@@ -198,7 +182,7 @@ def backlog_age(now: datetime) -> Figure:
                   [(label, counts.get(index, 0)) for index, (_d, label) in enumerate(AGE_BUCKETS)])
 
 
-def supporter_load() -> Figure:
+def supporter_load(now=None, zone=None) -> Figure:
     """Open and pending tickets per active supporter, with those at risk or breached."""
     def total(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -216,22 +200,65 @@ def supporter_load() -> Figure:
                    _l("Breached"), _l("Total")], [tuple(row) for row in rows])
 
 
-def satisfaction(now: datetime) -> Figure:
-    """Customer ratings given in the last 30 days, 1 to 5, with the average as the last row."""
+def satisfaction(now: datetime, zone=None) -> Figure:
+    """How customers rated the tickets they rated in the last 30 days, 1 to 5."""
     since = now - timedelta(days=PERIOD_DAYS)
     counts = dict(db.session.execute(select(Ticket.rating, func.count()).where(
         Ticket.rated_at >= since).group_by(Ticket.rating)).all())
     total = sum(counts.values())
-    average = db.session.scalar(select(func.avg(Ticket.rating)).where(Ticket.rated_at >= since))
-    rows = [(str(value), counts.get(value, 0), _percent(counts.get(value, 0), total))
-            for value in range(1, 6)]
-    rows.append((_l("average"), total, round(float(average), 2) if average is not None else None))
     return Figure("satisfaction", _l("Customer satisfaction, last 30 days"),
-                  [_l("Rating"), _l("Ratings"), _l("Share %")], rows, "")
+                  [_l("Rating"), _l("Ratings"), _l("Share %")],
+                  [(str(value), counts.get(value, 0), _percent(counts.get(value, 0), total))
+                   for value in range(1, 6)])
+
+
+def average_rating(now: datetime, zone=None) -> Figure:
+    """How many ratings the last 30 days brought, and their average."""
+    since = now - timedelta(days=PERIOD_DAYS)
+    count, average = db.session.execute(select(func.count(Ticket.rating), func.avg(Ticket.rating))
+                                        .where(Ticket.rated_at >= since)).one()
+    return Figure("average_rating", _l("Average rating, last 30 days"),
+                  [_l("Ratings"), _l("Average")],
+                  [(count, round(float(average), 2) if average is not None else None)], "")
+
+
+def _open_by_field(key: str, title, column, labels: dict):
+    return lambda now=None, zone=None: _open_by(key, title, column, labels)
+
+
+# Builders by key, in the order the dashboard shows them; each takes (now, zone).
+FIGURES = {
+    "open_by_status": _open_by_field(
+        "open_by_status", _l("Open tickets by status"), Ticket.status,
+        {Status.OPEN: _l("open"), Status.PENDING: _l("pending")}),
+    "open_by_priority": _open_by_field(
+        "open_by_priority", _l("Open tickets by priority"), Ticket.priority,
+        {p: p.value for p in Priority}),
+    "open_by_level": _open_by_field(
+        "open_by_level", _l("Open tickets by level"), Ticket.level,
+        {level: str(level) for level in (1, 2, 3)}),
+    "open_by_sla_state": _open_by_field(
+        "open_by_sla_state", _l("Open tickets by SLA state"), Ticket.sla_state,
+        {SlaState.OK: _l("on track"), SlaState.AT_RISK: _l("at risk"),
+         SlaState.BREACHED: _l("breached")}),
+    "open_by_service": open_by_service,
+    "created_resolved": created_vs_resolved,
+    "sla_compliance": sla_compliance,
+    "median_times": median_times,
+    "reopen_rate": reopen_rate,
+    "backlog_age": backlog_age,
+    "supporter_load": supporter_load,
+    "satisfaction": satisfaction,
+    "average_rating": average_rating,
+}
+
+
+def figure(key: str, now: datetime, zone: ZoneInfo) -> Figure | None:
+    """One figure by key, or None."""
+    build = FIGURES.get(key)
+    return build(now, zone) if build else None
 
 
 def all_figures(now: datetime, zone: ZoneInfo) -> list[Figure]:
-    """Every figure of the dashboard, in the order it shows them."""
-    return [*open_figures(), created_vs_resolved(now, zone), sla_compliance(now),
-            median_times(now), reopen_rate(now), backlog_age(now), supporter_load(),
-            satisfaction(now)]
+    """Every figure of the dashboard (unfinished tickets are "open": open and pending)."""
+    return [build(now, zone) for build in FIGURES.values()]
