@@ -67,14 +67,14 @@ def _open_by(key: str, title, column, labels: dict) -> Figure:
 
 def open_by_service(now=None, zone=None) -> Figure:
     """Unfinished tickets per catalog service, largest first."""
-    name = func.coalesce(Service.name, "-")
     rows = db.session.execute(
-        select(name, func.count(Ticket.id)).select_from(Ticket)
+        select(Service.name, func.count(Ticket.id)).select_from(Ticket)
         .outerjoin(Service, Ticket.service_id == Service.id)
-        .where(Ticket.status.in_(ACTIVE_STATUSES)).group_by(name)
-        .order_by(func.count(Ticket.id).desc(), name)).all()
+        .where(Ticket.status.in_(ACTIVE_STATUSES)).group_by(Service.name)
+        .order_by(func.count(Ticket.id).desc(), Service.name)).all()
     return Figure("open_by_service", _l("Open tickets by service"),
-                  [_l("Service"), _l("Tickets")], [tuple(row) for row in rows])
+                  [_l("Service"), _l("Tickets")],
+                  [(name or _l("(no service)"), count) for name, count in rows])
 
 
 def _per_local_day(column, since: datetime, zone: ZoneInfo) -> Tally:
