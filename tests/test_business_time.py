@@ -97,3 +97,18 @@ def test_store_bededag_only_before_2024():
     assert (date(2023, 5, 5), "Store bededag") in danish_holidays(2023)
     assert not [name for _, name in danish_holidays(2024) if name == "Store bededag"]
     assert danish_holidays(2027)[1] == (date(2027, 3, 25), "Skærtorsdag")
+
+
+def test_demo_and_cli_load_policies_and_holidays_once(app, runner, demo):
+    from models import Holiday
+    from services.demo import load_demo
+    policies = db.session.scalars(db.select(SlaPolicy).order_by(SlaPolicy.priority)).all()
+    assert [(p.priority.value, p.first_response_minutes, p.resolution_minutes, p.business_hours)
+            for p in policies] == [("P1", 60, 240, False), ("P2", 240, 480, True),
+                                   ("P3", 480, 1440, True), ("P4", 960, 4800, True)]
+    assert load_demo("helpdesk-demo") == 0
+    result = runner.invoke(args=["sla-holidays", "2030"])
+    assert result.exit_code == 0 and "12 records created" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(Holiday).where(
+        Holiday.date == date(2030, 4, 19))) == 1  # Langfredag 2030
+    assert "0 records created" in runner.invoke(args=["sla-holidays", "2030"]).output
