@@ -72,7 +72,7 @@ def _signed_in_user() -> User | None:
         return None
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
     user = _signed_in_user()
     if user is not None:
         return user.language

@@ -60,6 +60,20 @@ def demo_command(tickets, if_empty):
         click.echo(f"added {tickets} tickets")
 
 
+@click.command("sla-holidays")
+@click.argument("years", nargs=-1, type=click.IntRange(1900, 2200))
+def sla_holidays_command(years):
+    """Add the Danish public holidays of YEARS (default: this and next) to the default calendar,
+    and any missing SLA policy."""
+    from services import calendars
+    created = calendars.ensure_sla_defaults()
+    if years:
+        created += calendars.load_danish_holidays(calendars.default_calendar(), years)
+    db.session.commit()
+    click.echo(f"SLA calendar: {created} records created")
+
+
 def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(sla_holidays_command)

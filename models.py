@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,6 +199,12 @@ class Ticket(db.Model):
         Index("ix_tickets_resolution_due_at_id", "resolution_due_at", "id"),
         Index("ix_tickets_parent_id", "parent_id"),
         Index("ix_tickets_status_changed_at", "status", "status_changed_at"),
+        # SLA job and dashboard (issue 7).
+        Index("ix_tickets_sla_watch", "status", "sla_state", "resolution_risk_at"),
+        Index("ix_tickets_response_due_at", "response_due_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_rated_at", "rated_at"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,6 +236,13 @@ class Ticket(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime)
     sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
     sla_state: Mapped[SlaState] = mapped_column(_enum(SlaState, "sla_state"), default=SlaState.OK)
+    # When the share of each target that counts as "at risk" has elapsed (pauses included).
+    response_risk_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution_risk_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Customer satisfaction, asked for once the ticket is resolved.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A customer replied and the assignee has not opened the ticket since.
     unread_by_assignee: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -397,3 +413,73 @@ class OutboxEmail(db.Model):
     def __str__(self) -> str:
         return f"{self.subject} -> {self.recipient}"
 
+
+
+class Calendar(db.Model):
+    """Working days and opening hours in a time zone; business-hours SLA targets count in it."""
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
+    # ISO weekday numbers (Monday 1 ... Sunday 7) of the working days, e.g. "12345".
+    working_days: Mapped[str] = mapped_column(String(7), default="12345")
+    opens_at: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    closes_at: Mapped[time] = mapped_column(Time, default=time(16, 0))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(db.Model):
+    """A day a calendar is closed."""
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("calendar_id", "date", name="uq_holidays_calendar_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"))
+    date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(80))
+
+    calendar: Mapped[Calendar] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class SlaPolicy(db.Model):
+    """First-response and resolution targets for one priority."""
+    __tablename__ = "sla_policies"
+    __table_args__ = (
+        CheckConstraint("first_response_minutes > 0 AND resolution_minutes > 0",
+                        name="positive_targets"),
+        CheckConstraint("at_risk_percent BETWEEN 1 AND 99", name="at_risk_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), unique=True)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    # False: calendar hours, round the clock; True: the opening hours of `calendar`.
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id"))
+    at_risk_percent: Mapped[int] = mapped_column(Integer, default=80)
+
+    calendar: Mapped[Calendar | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"SLA {self.priority.value}"
+
+
+class SlaPause(db.Model):
+    """A stretch of time the SLA clock of a ticket stood still (waiting on the customer)."""
+    __tablename__ = "sla_pauses"
+    __table_args__ = (Index("ix_sla_pauses_ticket_id_started_at", "ticket_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def __str__(self) -> str:
+        return f"SLA pause on ticket {self.ticket_id}"

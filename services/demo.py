@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import CannedReply, Pin, Role, Service, User, db
-from services import accounts, documents
+from services import accounts, calendars, documents
 
 # Created in this order: LevelOneSupporter1 gets the lower id, so it wins the first tie.
 DEMO_USERS = (
@@ -47,8 +47,18 @@ Prioriteten findes ud fra **påvirkning** (impact) og **hast** (urgency):
 | P3 | 1 arbejdsdag | 3 arbejdsdage | arbejdstid |
 | P4 | 2 arbejdsdage | 10 arbejdsdage | arbejdstid |
 
-Arbejdstid er hverdage kl. 8–16, undtagen helligdage. Tid, hvor en sag venter på kunden
-(status *pending*), tæller ikke med.
+Arbejdstid er hverdage kl. 8–16 (dansk tid), undtagen helligdage: nytårsdag, skærtorsdag,
+langfredag, påskedag, 2. påskedag, Kristi himmelfartsdag, pinsedag, 2. pinsedag, grundlovsdag,
+juleaftensdag, juledag og 2. juledag. En arbejdsdag er 8 timers arbejdstid. Tiden regnes fra
+sagen oprettes. Tid, hvor en sag venter på kunden (status *pending*) eller er løst, tæller ikke
+med; svarer kunden, løber tiden videre.
+
+Sager, hvor 80 % af tiden er gået, markeres som i fare, og den ansvarlige supporter får besked.
+Overskrides en tid, får også næste supportniveau (eller administratorerne) besked.
+
+## Tilfredshed
+
+Når en sag er løst, kan du give supporten en karakter fra 1 til 5 og en kommentar på sagen.
 
 ## Lukning
 
@@ -126,5 +136,6 @@ def load_demo(password: str) -> int:
             document = documents.save(admin, None, title, text, public=True)
             documents.pin(admin, document, pin)
             created += 1
+    created += calendars.ensure_sla_defaults()
     db.session.flush()
     return created

@@ -12,6 +12,8 @@ MESSAGES = {
     "pending": _l("Your ticket #%(number)s \"%(title)s\" is waiting for your answer."),
     "status": _l("Your ticket #%(number)s \"%(title)s\" is now %(status)s."),
     "resolved": _l("Your ticket #%(number)s \"%(title)s\" was resolved."),
+    "sla_at_risk": _l("Ticket #%(number)s \"%(title)s\" is close to breaching its SLA."),
+    "sla_breached": _l("Ticket #%(number)s \"%(title)s\" has breached its SLA."),
 }
 
 

@@ -86,3 +86,9 @@ def can_take(user: User, ticket: Ticket) -> bool:
 def can_move_down(user: User) -> bool:
     """Only admins move a ticket to a lower level."""
     return user.role == Role.ADMIN
+
+
+def can_rate(user: User, ticket: Ticket) -> bool:
+    """The customer rates their own ticket once it is resolved or closed, and only once."""
+    return (user.role == Role.CUSTOMER and ticket.customer_id == user.id
+            and ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.rating is None)

@@ -26,6 +26,7 @@ from models import (
 )
 from services import Forbidden, Invalid, NotFound
 from services import permissions as can
+from services import sla
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
 from services.notify import notify
@@ -92,6 +93,7 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
     db.session.add(ticket)
     db.session.flush()
     record(ticket, customer, "created", new=ticket.title)
+    sla.recompute_due_times(ticket, now)
     assign_from_queue(ticket)
     return Outcome(ticket, warnings=sorted(set(title_warnings + text_warnings)))
 
@@ -157,6 +159,7 @@ def _set_status(actor: User | None, ticket: Ticket, status: Status, action: str 
     if status in (Status.OPEN, Status.PENDING):
         ticket.auto_close_warned_at = None
     record(ticket, actor, action, old=old, new=status)
+    sla.on_status_change(ticket, old, status, now)
     _touch(ticket)
 
 
@@ -223,6 +226,7 @@ def set_impact_urgency(actor: User, ticket: Ticket, impact: str | None = None,
         record(ticket, actor, "priority", old=ticket.priority, new=new_priority)
         ticket.priority = new_priority
         ticket.priority_reason = None
+        sla.recompute_due_times(ticket)
     _touch(ticket)
     return Outcome(ticket)
 
@@ -235,6 +239,7 @@ def override_priority(actor: User, ticket: Ticket, priority: str, reason: str) -
     record(ticket, actor, "priority", old=ticket.priority, new=f"{new.value} ({reason})")
     ticket.priority = new
     ticket.priority_reason = reason
+    sla.recompute_due_times(ticket)
     _touch(ticket)
     return Outcome(ticket)
 

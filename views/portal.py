@@ -6,14 +6,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models import Attachment, Notification, Role, Service, Status, Ticket, db
-from services import DomainError, attachments, tickets
+from services import DomainError, attachments, ratings, tickets
 from services.notify import mark_read
 from services.permissions import can_see_internal, can_view
 from services.timeline import timeline
 from views import flash_warnings, form_error, ticket_or_404
+from views.admin.sla_format import sla_badge
 from views.forms import ReplyForm, TicketForm
 
 bp = Blueprint("portal", __name__)
+bp.add_app_template_global(sla_badge)
 
 PAGE_SIZE = 25
 
@@ -48,7 +50,8 @@ def new_ticket():
     form = TicketForm()
     form.service.choices = _service_choices()
     if form.validate_on_submit():
-        service = db.session.get(Service, int(form.service.data)) if form.service.data.isdigit() else None
+        service_id = form.service.data or ""
+        service = db.session.get(Service, int(service_id)) if service_id.isdigit() else None
         try:
             uploads = attachments.validate(request.files.getlist(form.attachments.name))
             outcome = tickets.submit(current_user, form.title.data, form.description.data,
@@ -106,6 +109,22 @@ def close(number: int):
         abort(error.status)
     db.session.commit()
     flash(_("Ticket #%(number)s is closed. Thank you!", number=number), "success")
+    return redirect(url_for("portal.ticket", number=number))
+
+
+@bp.post("/tickets/<int:number>/rate")
+@login_required
+def rate(number: int):
+    item = ticket_or_404(number)
+    try:
+        ratings.rate_ticket(current_user, item, request.form.get("rating"),
+                            request.form.get("rating_comment"))
+    except DomainError as error:
+        form_error(None, error)
+        return render_template("portal/ticket.html", ticket=item, form=ReplyForm(),
+                               timeline=timeline(current_user, item)), error.status
+    db.session.commit()
+    flash(_("Thank you for rating our help."), "success")
     return redirect(url_for("portal.ticket", number=number))
 
 

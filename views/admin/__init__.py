@@ -4,6 +4,8 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from views.admin.dashboard import register_dashboard
+
 
 def staff_only_callback():
     """Anonymous visitors go to the login page; signed-in customers get 403."""
@@ -27,4 +29,5 @@ class StaffIndexView(AdminIndexView):
 def init_admin(app) -> Admin:
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True))
+    register_dashboard(admin)
     return admin
