@@ -121,12 +121,12 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
         ticket.unread_by_assignee = True
         if ticket.status in (Status.PENDING, Status.RESOLVED):
             _set_status(actor, ticket, Status.OPEN)
-        notify(ticket.assignee, ticket, "customer_reply", actor)
+        notify(ticket.assignee, ticket, "customer_reply", actor, comment=comment)
     else:
         if ticket.first_response_at is None and not internal:
             ticket.first_response_at = comment.created_at
         if not internal and tell_customer:
-            notify(ticket.customer, ticket, "public_reply", actor)
+            notify(ticket.customer, ticket, "public_reply", actor, comment=comment)
     return Outcome(ticket, comment=comment, warnings=warnings)
 
 
@@ -150,8 +150,10 @@ def _set_status(actor: User | None, ticket: Ticket, status: Status, action: str 
     _touch(ticket)
 
 
-def change_status(actor: User, ticket: Ticket, status: str) -> Outcome:
-    """Staff move a ticket between statuses; a customer may only close their own."""
+def change_status(actor: User, ticket: Ticket, status: str,
+                  comment: Comment | None = None) -> Outcome:
+    """Staff move a ticket between statuses; a customer may only close their own.
+    `comment` is the reply made with the change, quoted in the customer's email."""
     status = _parse(Status, status, "status")
     if not can.can_view(actor, ticket):
         raise NotFound(_l("No such ticket."))
@@ -164,7 +166,7 @@ def change_status(actor: User, ticket: Ticket, status: str) -> Outcome:
         return Outcome(ticket)
     _set_status(actor, ticket, status)
     if actor.role != Role.CUSTOMER:
-        notify(ticket.customer, ticket, _status_message(status), actor)
+        notify(ticket.customer, ticket, _status_message(status), actor, comment=comment)
     return Outcome(ticket)
 
 
@@ -183,7 +185,7 @@ def reply_and_set_status(actor: User, ticket: Ticket, body: str, status: str | N
         outcome = add_comment(actor, ticket, body, internal=internal,
                               tell_customer=not changes_status)
     if changes_status:
-        change_status(actor, ticket, new_status)
+        change_status(actor, ticket, new_status, comment=outcome.comment)
     return outcome
 
 

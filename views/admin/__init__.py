@@ -27,4 +27,6 @@ class StaffIndexView(AdminIndexView):
 def init_admin(app) -> Admin:
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True))
+    from views.admin.outbox import register_outbox_admin
+    register_outbox_admin(admin)
     return admin
