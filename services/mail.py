@@ -73,7 +73,8 @@ def queue_email(recipient: str, subject: str, body_text: str,
     if not email_enabled():
         return None
     now = utcnow()
-    row = OutboxEmail(recipient=recipient, subject=subject[:300], body_text=body_text,
+    subject = " ".join(subject.split())[:300]  # one line: no header injection from a title
+    row = OutboxEmail(recipient=recipient, subject=subject, body_text=body_text,
                       body_html=body_html, message_id=_new_message_id(),
                       status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now,
                       created_at=now)
@@ -128,7 +129,10 @@ def _claim(now: datetime) -> list[_Claimed]:
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = now + LEASE
-        claimed.append(_Claimed(row.id, row.attempts, build_message(row)))
+        try:
+            claimed.append(_Claimed(row.id, row.attempts, build_message(row)))
+        except ValueError as error:  # can never be sent: it must not block the others
+            row.status, row.last_error = OutboxStatus.FAILED, f"ValueError: {error}"
     db.session.commit()
     return claimed
 

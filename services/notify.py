@@ -57,7 +57,7 @@ def describe(notification: Notification) -> str:
     if notification.ticket is None or notification.params is None:
         return notification.message
     return _message(notification.kind, notification.ticket, notification.params,
-                    format_local_time)
+                    lambda at: format_local_time(at, "short"))
 
 
 def _queue_email(user: User, ticket: Ticket, message: str, comment: Comment | None) -> None:

@@ -19,6 +19,7 @@ class MailServer:
     def __init__(self):
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.recipients: list[str] = []  # every RCPT TO
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -26,6 +27,7 @@ class MailServer:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)
+            self.recipients.extend(envelope.rcpt_tos)
         return "250 Message accepted for delivery"
 
     def start(self) -> None:

@@ -119,6 +119,15 @@ def test_a_claimed_row_is_not_sent_by_another_runner_until_its_lease_ends(smtp, 
     assert later.sent == 1 and smtp.message_ids() == [row.message_id]
 
 
+def test_a_message_that_cannot_be_built_fails_without_blocking_the_rest(smtp, ticket):
+    mail.queue_email("broken\r\nBcc: x@example.com", "Hello", "Body")
+    db.session.commit()
+    report = mail.deliver_due()
+    assert report.sent == 1 and len(smtp.messages) == 1
+    [broken] = outbox(OutboxStatus.FAILED)
+    assert broken.recipient.startswith("broken") and "ValueError" in broken.last_error
+
+
 def test_the_outbox_page_is_for_admins_only(client, staff):
     assert client.get("/admin/outbox/").headers["Location"].startswith("/login")
     for username in ("l1a", "boss"):

@@ -83,6 +83,14 @@ def test_customer_emails_never_contain_internal_notes(runner, smtp, make_user, m
     assert not [row for row in stored if "INTERNAL-ONLY" in row.body_text + row.body_html]
 
 
+def test_a_title_cannot_add_mail_headers(runner, smtp, make_user, make_ticket, staff):
+    make_ticket(make_user("Kunde"), title="Printer\r\nBcc: evil@example.com")
+    runner.invoke(args=["jobs", "run-once"])
+    [message] = smtp.messages
+    assert message["Subject"] == "[#1] Printer Bcc: evil@example.com"
+    assert message["Bcc"] is None and "evil" not in "".join(smtp.recipients)
+
+
 def test_email_off_gives_no_outbox_row_but_the_in_app_notification(client, make_user,
                                                                    make_ticket, staff):
     kunde = make_user("Kunde")
@@ -120,6 +128,21 @@ def test_emails_use_the_recipients_language_and_time_zone(runner, smtp, make_use
     assert in_new_york != in_copenhagen
     assert in_new_york in text_of(warning) and in_copenhagen not in text_of(warning)
     assert 'lang="da"' in html_of(warning)
+
+
+def test_the_notification_list_follows_the_readers_current_time_zone(client, make_user,
+                                                                     make_ticket, staff):
+    ticket = make_ticket(make_user("Kunde"))
+    tickets.change_status(ticket.assignee, ticket, "pending")
+    db.session.commit()
+    jobs.run_all(now=ticket.status_changed_at + timedelta(days=5))
+    client.login("Kunde")
+    client.post_form("/account", {"prefs-language": "en", "prefs-timezone": "Asia/Tokyo",
+                                  "prefs-submit": "1"})
+    close_at = (ticket.status_changed_at + timedelta(days=7)).replace(tzinfo=UTC)
+    in_tokyo = format_datetime(close_at, "short", tzinfo=ZoneInfo("Asia/Tokyo"), locale="en")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert f"will be closed on {in_tokyo} unless you reply" in page
 
 
 def test_backoffice_has_the_bell_and_staff_read_their_notifications(client, make_user,

@@ -134,7 +134,7 @@ def attachment(attachment_id: int):
 def notifications():
     rows = db.session.scalars(
         select(Notification).where(Notification.user_id == current_user.id)
-        .options(joinedload(Notification.ticket))
+        .options(joinedload(Notification.ticket).joinedload(Ticket.customer))
         .order_by(Notification.id.desc()).limit(100)).all()
     return render_template("portal/notifications.html", notifications=rows, describe=describe)
 

@@ -30,7 +30,8 @@ class OutboxAdmin(ModelView):
     can_view_details = True
     column_list = ("id", "recipient", "subject", "status", "attempts", "next_attempt_at",
                    "last_error", "created_at", "sent_at")
-    column_details_list = column_list + ("message_id", "body_text")
+    # Not the bodies: a password reset email carries a live link.
+    column_details_list = column_list + ("message_id",)
     column_filters = (StatusFilter(OutboxEmail.status, _l("Status"),
                                    options=[(s.value, s.value) for s in OutboxStatus]),
                       "recipient")
