@@ -125,10 +125,11 @@ def localtime(value, format: str = "short") -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from views import auth, portal, public
+    from views import auth, password, portal, public
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(password.bp)
 
 
 def init_backoffice(app: Flask) -> None:

@@ -1,4 +1,9 @@
-"""CLI: demo data, user administration. They call the same services the views call."""
+"""CLI: demo data, user administration, the job runner. They call the same services the
+views call."""
+import logging
+import signal
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -73,7 +78,43 @@ def sla_holidays_command(years):
     click.echo(f"SLA calendar: {created} records created")
 
 
+jobs_cli = AppGroup("jobs", help="Run the periodic jobs (email, auto-close, queue).")
+
+
+@jobs_cli.command("run-once")
+def jobs_run_once_command():
+    """Run every periodic job once and print what it did."""
+    from services import jobs
+    click.echo(str(jobs.run_all()))
+
+
+@jobs_cli.command("run")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds between runs.")
+def jobs_run_command(interval):
+    """Run every periodic job every INTERVAL seconds until SIGTERM or SIGINT."""
+    from services import jobs
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"jobs: running every {interval:g} s; SIGTERM or Ctrl-C stops")
+    try:
+        while not stop.is_set():
+            try:
+                click.echo(str(jobs.run_all()))
+            except Exception:  # a database blip must not end the runner; the next run retries
+                db.session.rollback()
+                logging.getLogger(__name__).exception("jobs: run failed")
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        db.session.remove()
+    click.echo("jobs: stopped")
+
+
 def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(sla_holidays_command)
+    app.cli.add_command(jobs_cli)

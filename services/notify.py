@@ -1,8 +1,14 @@
-"""Tell people what happened: in-app notifications (email delivery builds on this)."""
+"""Tell people what happened: an in-app notification, and an email through the outbox."""
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import format_datetime as format_local_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from models import Notification, Ticket, User, db, utcnow
+from models import Comment, Notification, Ticket, User, db, utcnow
+from services import mail
+from services.permissions import can_see_internal
 
 MESSAGES = {
     "assigned": _l("Ticket #%(number)s \"%(title)s\" was assigned to you."),
@@ -14,18 +20,54 @@ MESSAGES = {
     "resolved": _l("Your ticket #%(number)s \"%(title)s\" was resolved."),
     "sla_at_risk": _l("Ticket #%(number)s \"%(title)s\" is close to breaching its SLA."),
     "sla_breached": _l("Ticket #%(number)s \"%(title)s\" has breached its SLA."),
+    "auto_close_warning": _l("Your ticket #%(number)s \"%(title)s\" is waiting for your answer "
+                             "and will be closed on %(close_at)s unless you reply."),
+    "auto_closed": _l("Your ticket #%(number)s \"%(title)s\" was closed automatically."),
 }
 
+STATUS_NAMES = {"open": _l("open"), "pending": _l("pending"), "resolved": _l("resolved"),
+                "closed": _l("closed")}
 
-def notify(user: User | None, ticket: Ticket, kind: str, actor: User | None = None) -> None:
-    """Queue one notification for `user` about `ticket` (never for the one who acted)."""
+
+def notify(user: User | None, ticket: Ticket, kind: str, actor: User | None = None,
+           comment: Comment | None = None, params: dict | None = None) -> None:
+    """Queue one notification for `user` about `ticket` (never for the one who acted):
+    in-app always, by email when they want email. `comment` is quoted in the email."""
     if user is None or (actor is not None and user.id == actor.id) or not user.active:
         return
-    message = str(MESSAGES[kind] % {
-        "number": ticket.number, "title": ticket.title, "status": ticket.status.value,
-        "customer": ticket.customer.username})
+    params = {"status": ticket.status.value, **(params or {})}
+    with force_locale(user.language or "en"):
+        message = _message(kind, ticket, params, lambda at: mail.format_time(at, user))
     db.session.add(Notification(user_id=user.id, ticket_id=ticket.id, kind=kind,
-                                message=message, created_at=utcnow()))
+                                message=message, params=params, created_at=utcnow()))
+    if user.email_notifications and user.email and mail.email_enabled():
+        if comment is not None and comment.internal and not can_see_internal(user):
+            comment = None  # never an internal note in a customer's email
+        _queue_email(user, ticket, message, comment)
+
+
+def _message(kind: str, ticket: Ticket, params: dict, format_time) -> str:
+    close_at = params.get("close_at")
+    return str(MESSAGES[kind] % {
+        "number": ticket.number, "title": ticket.title, "customer": ticket.customer.username,
+        "status": STATUS_NAMES.get(params["status"], params["status"]),
+        "close_at": format_time(datetime.fromisoformat(close_at)) if close_at else ""})
+
+
+def describe(notification: Notification) -> str:
+    """The notification in the reader's current language and time zone."""
+    if notification.ticket is None or notification.params is None:
+        return notification.message
+    return _message(notification.kind, notification.ticket, notification.params,
+                    lambda at: format_local_time(at, "short"))
+
+
+def _queue_email(user: User, ticket: Ticket, message: str, comment: Comment | None) -> None:
+    link = mail.public_url("portal.ticket", number=ticket.number)
+    body_text, body_html = mail.render_email(
+        user, "notification", ticket=ticket, message=message, comment=comment, link=link,
+        when=mail.format_time(utcnow(), user))
+    mail.queue_email(user.email, f"[#{ticket.number}] {ticket.title}", body_text, body_html)
 
 
 def unread_count(user: User) -> int:

@@ -24,9 +24,8 @@ from models import (
     db,
     utcnow,
 )
-from services import Forbidden, Invalid, NotFound
+from services import Forbidden, Invalid, NotFound, sla
 from services import permissions as can
-from services import sla
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
 from services.notify import notify
@@ -133,12 +132,12 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
         ticket.unread_by_assignee = True
         if ticket.status in (Status.PENDING, Status.RESOLVED):
             _set_status(actor, ticket, Status.OPEN)
-        notify(ticket.assignee, ticket, "customer_reply", actor)
+        notify(ticket.assignee, ticket, "customer_reply", actor, comment=comment)
     else:
         if ticket.first_response_at is None and not internal:
             ticket.first_response_at = comment.created_at
         if not internal and tell_customer:
-            notify(ticket.customer, ticket, "public_reply", actor)
+            notify(ticket.customer, ticket, "public_reply", actor, comment=comment)
     return Outcome(ticket, comment=comment, warnings=warnings)
 
 
@@ -163,8 +162,10 @@ def _set_status(actor: User | None, ticket: Ticket, status: Status, action: str 
     _touch(ticket)
 
 
-def change_status(actor: User, ticket: Ticket, status: str) -> Outcome:
-    """Staff move a ticket between statuses; a customer may only close their own."""
+def change_status(actor: User, ticket: Ticket, status: str,
+                  comment: Comment | None = None) -> Outcome:
+    """Staff move a ticket between statuses; a customer may only close their own.
+    `comment` is the reply made with the change, quoted in the customer's email."""
     status = _parse(Status, status, "status")
     if not can.can_view(actor, ticket):
         raise NotFound(_l("No such ticket."))
@@ -177,7 +178,7 @@ def change_status(actor: User, ticket: Ticket, status: str) -> Outcome:
         return Outcome(ticket)
     _set_status(actor, ticket, status)
     if actor.role != Role.CUSTOMER:
-        notify(ticket.customer, ticket, _status_message(status), actor)
+        notify(ticket.customer, ticket, _status_message(status), actor, comment=comment)
     return Outcome(ticket)
 
 
@@ -196,7 +197,7 @@ def reply_and_set_status(actor: User, ticket: Ticket, body: str, status: str | N
         outcome = add_comment(actor, ticket, body, internal=internal,
                               tell_customer=not changes_status)
     if changes_status:
-        change_status(actor, ticket, new_status)
+        change_status(actor, ticket, new_status, comment=outcome.comment)
     return outcome
 
 

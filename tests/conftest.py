@@ -209,3 +209,20 @@ def staff(make_user):
         "manager": make_user("boss", Role.MANAGER.value),
         "admin": make_user("root", Role.ADMIN.value),
     }
+
+
+@pytest.fixture
+def smtp():
+    """A running SMTP server on loopback; use `mail_config` to point the app at it."""
+    from tests.mailserver import MailServer
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_config(database_url, tmp_path, smtp) -> dict:
+    """Settings that send email to the `smtp` fixture's server."""
+    return {**base_config(database_url, tmp_path), "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port, "MAIL_FROM": "helpdesk@helpdesk.test"}

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Attachment, Notification, Role, Service, Status, Ticket, db
 from services import DomainError, attachments, ratings, tickets
-from services.notify import mark_read
+from services.notify import describe, mark_read
 from services.permissions import can_see_internal, can_view
 from services.timeline import timeline
 from views import flash_warnings, form_error, ticket_or_404
@@ -153,9 +153,9 @@ def attachment(attachment_id: int):
 def notifications():
     rows = db.session.scalars(
         select(Notification).where(Notification.user_id == current_user.id)
-        .options(joinedload(Notification.ticket))
+        .options(joinedload(Notification.ticket).joinedload(Ticket.customer))
         .order_by(Notification.id.desc()).limit(100)).all()
-    return render_template("portal/notifications.html", notifications=rows)
+    return render_template("portal/notifications.html", notifications=rows, describe=describe)
 
 
 @bp.post("/notifications/read")

@@ -1,7 +1,7 @@
 """SLA calendars, holidays, policies and pauses; SLA risk times and ratings on tickets
 
 Revision ID: 0040
-Revises: 0001
+Revises: 0030
 Create Date: 2026-12-03 17:13:14.946640
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0040'
-down_revision = '0001'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

@@ -30,4 +30,6 @@ def init_admin(app) -> Admin:
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True))
     register_dashboard(admin)
+    from views.admin.outbox import register_outbox_admin
+    register_outbox_admin(admin)
     return admin

@@ -1,0 +1,162 @@
+"""Delivery from the outbox over SMTP: retries, an outage, several runners, the admin page."""
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import OutboxEmail, OutboxStatus, db, utcnow
+from services import mail, tickets
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def config(mail_config):
+    return mail_config
+
+
+@pytest.fixture
+def ticket(make_user, make_ticket, staff):
+    return make_ticket(make_user("Kunde"))
+
+
+def produce_replies(ticket, count: int) -> None:
+    """`count` public replies: one email to the customer each."""
+    for n in range(count):
+        tickets.add_comment(ticket.assignee, ticket, f"Update number {n}")
+    db.session.commit()
+
+
+def outbox(status=None) -> list[OutboxEmail]:
+    statement = select(OutboxEmail).order_by(OutboxEmail.id)
+    if status is not None:
+        statement = statement.where(OutboxEmail.status == status)
+    return db.session.scalars(statement).all()
+
+
+def test_an_smtp_outage_loses_nothing_and_duplicates_nothing(smtp, ticket):
+    smtp.stop()
+    produce_replies(ticket, 200)
+    start = utcnow()
+    down = mail.deliver_due(now=start)
+    assert (down.sent, down.retried) == (0, 201)  # with the assignee's "assigned to you"
+
+    smtp.start()
+    assert mail.deliver_due(now=start + timedelta(seconds=30)).sent == 0  # backoff: 1 minute
+    assert mail.deliver_due(now=start + timedelta(minutes=1)).sent == 201
+
+    counts = Counter(smtp.message_ids())
+    assert len(smtp.to("kunde@example.com")) == 200
+    assert max(counts.values()) == 1
+    assert set(counts) == {row.message_id for row in outbox()}
+    assert all(row.status == OutboxStatus.SENT and row.attempts == 2 for row in outbox())
+    assert mail.deliver_due(now=start + timedelta(hours=2)).sent == 0
+
+
+def test_retries_back_off_then_fail_after_24_hours_and_an_admin_retries(client, smtp, ticket):
+    smtp.stop()
+    now, waits = utcnow(), []
+    while not outbox(OutboxStatus.FAILED):
+        mail.deliver_due(now=now)
+        db.session.expire_all()
+        due = [row.next_attempt_at for row in outbox(OutboxStatus.PENDING)]
+        if due:
+            waits.append(round((min(due) - now).total_seconds() / 60))
+            now = min(due)
+    assert waits[:6] == [1, 5, 15, 60, 60, 60]
+    assert sum(waits) >= 24 * 60 and sum(waits[:-1]) < 24 * 60
+    failed = outbox(OutboxStatus.FAILED)
+    assert len(failed) == 1 and "ConnectionRefusedError" in failed[0].last_error
+
+    client.login("root")
+    listing = client.get("/admin/outbox/?flt0_status_equals=failed").get_data(as_text=True)
+    assert f"[#{ticket.number}] Jeg kan ikke printe" in listing
+    response = client.post_form("/admin/outbox/action/", {
+        "action": "retry", "rowid": [str(row.id) for row in failed]})
+    assert response.status_code == 302
+    assert [row.attempts for row in outbox(OutboxStatus.PENDING)] == [0]
+    smtp.start()
+    assert mail.deliver_due().sent == 1
+    assert len(smtp.messages) == 1
+
+
+def test_two_runners_deliver_each_message_exactly_once(app, smtp, ticket):
+    produce_replies(ticket, 200)
+    barrier = threading.Barrier(2)
+    errors, sent = [], []
+
+    def runner():
+        with app.app_context():
+            try:
+                barrier.wait()
+                while report := mail.deliver_due().sent:
+                    sent.append(report)
+            except Exception as error:  # reported below, with the assertion
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    assert sum(sent) == 201  # what the runners say they sent
+    counts = Counter(smtp.message_ids())
+    assert len(counts) == 201 and max(counts.values()) == 1
+    assert all(row.status == OutboxStatus.SENT for row in outbox())
+
+
+def test_a_claimed_row_is_not_sent_by_another_runner_until_its_lease_ends(smtp, ticket):
+    [row] = outbox()
+    row.attempts, row.next_attempt_at = 1, utcnow() + mail.LEASE  # claimed, runner died
+    db.session.commit()
+    assert mail.deliver_due().sent == 0
+    later = mail.deliver_due(now=utcnow() + mail.LEASE + timedelta(seconds=1))
+    assert later.sent == 1 and smtp.message_ids() == [row.message_id]
+
+
+def test_a_message_that_cannot_be_built_fails_without_blocking_the_rest(smtp, ticket):
+    mail.queue_email("broken\r\nBcc: x@example.com", "Hello", "Body")
+    db.session.commit()
+    report = mail.deliver_due()
+    assert report.sent == 1 and len(smtp.messages) == 1
+    [broken] = outbox(OutboxStatus.FAILED)
+    assert broken.recipient.startswith("broken") and "ValueError" in broken.last_error
+
+
+def test_the_outbox_page_is_for_admins_only(client, staff):
+    assert client.get("/admin/outbox/").headers["Location"].startswith("/login")
+    for username in ("l1a", "boss"):
+        client.login(username)
+        assert client.get("/admin/outbox/").status_code == 403
+        assert client.post_form("/admin/outbox/test", {"recipient": "x@example.com"}
+                                ).status_code == 403
+        client.logout()
+    client.login("root")
+    assert client.get("/admin/outbox/").status_code == 200
+    assert client.get("/admin/outbox/?flt0_status_equals=bogus").status_code == 200
+    assert client.post("/admin/outbox/test", data={"recipient": "x@example.com"}
+                       ).status_code == 400  # no CSRF token
+
+
+def test_an_admin_sends_a_test_email(client, smtp, staff):
+    client.login("root")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Send a test email" in page
+    response = client.post_form("/admin/outbox/test", {"recipient": "ops@example.com"},
+                                follow_redirects=True)
+    assert "A test email was sent to ops@example.com." in response.get_data(as_text=True)
+    [message] = smtp.to("ops@example.com")
+    assert "Email delivery works." in message.get_body(("plain",)).get_content()
+
+
+def test_a_failing_test_email_says_why(client, smtp, staff):
+    smtp.stop()
+    client.login("root")
+    response = client.post_form("/admin/outbox/test", {"recipient": "ops@example.com"},
+                                follow_redirects=True)
+    assert "Sending failed" in response.get_data(as_text=True)
