@@ -1,15 +1,14 @@
 """The Flask-Admin backoffice, for staff only."""
-from flask import abort, redirect, request, url_for
+from flask import redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-
-def staff_only_callback():
-    """Anonymous visitors go to the login page; signed-in customers get 403."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    abort(403)
+from models import Role, db
+from services import DomainError
+from views import form_error
+from views.admin.base import staff_only_callback
 
 
 class StaffIndexView(AdminIndexView):
@@ -21,10 +20,41 @@ class StaffIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        if current_user.role == Role.SUPPORTER:
+            return redirect(url_for("my_tickets.index_view"))
         return self.render("admin/staff_index.html")
+
+    @expose("/away", methods=("POST",))
+    def toggle_away(self):
+        """A supporter marks themself away (their tickets move on) or back."""
+        from services import users
+        try:
+            users.set_away(current_user, current_user, not current_user.away)
+        except DomainError as error:
+            form_error(None, error)
+        else:
+            db.session.commit()
+        return redirect(url_for("admin.index"))
 
 
 def init_admin(app) -> Admin:
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
-                  theme=Bootstrap4Theme(swatch="default", fluid=True))
+                  theme=Bootstrap4Theme(swatch="default", fluid=True,
+                                        base_template="admin/staff_base.html"))
+    add_ticket_views(admin)
     return admin
+
+
+def add_ticket_views(admin: Admin) -> None:
+    from models import Ticket
+    from views.admin import tickets
+    grids = [
+        (tickets.MyTicketsAdmin, _l("My tickets"), "my_tickets", "/admin/my-tickets"),
+        (tickets.QueueAdmin, _l("My level's queue"), "queue", "/admin/queue"),
+        (tickets.ReadableTicketsAdmin, _l("Everything I may read"), "readable", "/admin/readable"),
+        (tickets.TicketAdmin, _l("All tickets"), "ticket", "/admin/ticket"),
+    ]
+    for view, name, endpoint, url in grids:
+        admin.add_view(view(Ticket, name=name, endpoint=endpoint, url=url))
+
+
