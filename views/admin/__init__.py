@@ -42,6 +42,7 @@ def init_admin(app) -> Admin:
                   theme=Bootstrap4Theme(swatch="default", fluid=True,
                                         base_template="admin/staff_base.html"))
     add_ticket_views(admin)
+    add_desk_views(admin)
     return admin
 
 
@@ -58,3 +59,24 @@ def add_ticket_views(admin: Admin) -> None:
         admin.add_view(view(Ticket, name=name, endpoint=endpoint, url=url))
 
 
+
+
+def add_desk_views(admin: Admin) -> None:
+    from models import (
+        AuditEvent, CannedReply, Comment, Document, DocumentRevision, Service, User,
+    )
+    from views.admin import knowledge, users
+    knowledge_base = _l("Knowledge base")
+    desk = _l("Desk")
+    views = [
+        (knowledge.DocumentAdmin, Document, _l("Documents"), "document", knowledge_base),
+        (knowledge.RevisionAdmin, DocumentRevision, _l("Revisions"), "revision", knowledge_base),
+        (users.UserAdmin, User, _l("Users"), "user", desk),
+        (knowledge.ServiceAdmin, Service, _l("Services"), "service", desk),
+        (knowledge.CannedReplyAdmin, CannedReply, _l("Canned replies"), "canned_reply", desk),
+        (knowledge.CommentAdmin, Comment, _l("Comments"), "comment", desk),
+        (knowledge.AuditAdmin, AuditEvent, _l("Audit log"), "audit", desk),
+    ]
+    for view, model, name, endpoint, category in views:
+        admin.add_view(view(model, name=name, endpoint=endpoint,
+                            url=f"/admin/{endpoint.replace('_', '-')}", category=category))

@@ -65,6 +65,7 @@ class StaffModelView(ModelView):
     can_set_page_size = False
     page_size = 50
     export_types = ["csv", "xlsx"]
+    column_formatters_export: dict = {}  # plain values, never the list's HTML
 
     def __init__(self, model, name=None, endpoint=None, url=None, **kwargs):
         super().__init__(model, db, name=name, endpoint=endpoint, url=url, **kwargs)
