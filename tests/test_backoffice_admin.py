@@ -1,12 +1,8 @@
 """Users, knowledge base and exports in the backoffice, through HTTP with CSRF on."""
-import csv
-import io
 
-import openpyxl
 from sqlalchemy import func, select
 
-from models import AuditEvent, Document, DocumentRevision, Pin, Role, Status, Ticket, User, db
-from services import tickets
+from models import AuditEvent, Document, DocumentRevision, Pin, Role, Ticket, User, db
 from tests.conftest import PASSWORD
 
 
@@ -104,7 +100,7 @@ def test_only_admins_pin_and_edit_pinned_documents(client, staff):
     document = db.session.scalar(select(Document))
     refused = client.post_form("/admin/document/action/", {"action": "pin_sla",
                                                             "rowid": str(document.id)})
-    assert refused.status_code == 302 and db.session.get(Document, document.id).pinned_as is None
+    assert refused.status_code == 403 and db.session.get(Document, document.id).pinned_as is None
     client.logout()
     client.login("root")
     client.post_form("/admin/document/action/", {"action": "pin_sla", "rowid": str(document.id)})
@@ -116,40 +112,3 @@ def test_only_admins_pin_and_edit_pinned_documents(client, staff):
                               {"title": "SLA", "body": "changed"}, follow_redirects=True)
     assert "You may not edit this document." in answer.get_data(as_text=True)
     assert db.session.get(Document, document.id).body == "P1: 4 hours"
-
-
-def _csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-
-
-
-
-def test_exports_neutralise_formulas_and_hold_no_secrets(client, staff, make_user, make_ticket):
-    anna = make_user("anna")
-    make_ticket(anna, title="=HYPERLINK(\"http://evil\")", description="x")
-    make_ticket(anna, title="@SUM(1+1)", description="x")
-    make_ticket(anna, title="Plain printer trouble", description="x")
-    client.login("boss")
-    rows = _csv_rows(client.get("/admin/ticket/export/csv/?sort=0"))
-    header, data = rows[0], rows[1:]
-    assert header[:2] == ["Number", "Title"]
-    assert [row[0] for row in data] == ["1", "2", "3"]
-    assert data[0][1].startswith("'=") and data[1][1].startswith("'@")
-    text = client.get("/admin/ticket/export/csv/").get_data(as_text=True)
-    assert "scrypt" not in text and "password" not in text.lower()
-    filtered = _csv_rows(client.get("/admin/ticket/export/csv/?search=Plain"))
-    assert [row[1] for row in filtered[1:]] == ["Plain printer trouble"]
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/admin/ticket/export/xlsx/").data))
-    cells = [row[1] for row in book.active.iter_rows(min_row=2, values_only=True)]
-    assert all(not str(cell).startswith(("=", "@")) for cell in cells)
-
-
-def test_internal_notes_never_reach_an_export(client, staff, make_ticket):
-    ticket = make_ticket()
-    tickets.add_comment(staff["l1"], ticket, "secret internal remark", internal=True)
-    tickets.change_status(staff["l1"], ticket, Status.PENDING)
-    db.session.commit()
-    client.login("root")
-    for kind in ("csv", "xlsx"):
-        data = client.get(f"/admin/ticket/export/{kind}/").data
-        assert b"secret internal remark" not in data

@@ -151,6 +151,14 @@ class StaffModelView(ModelView):
         self._refuse_without_permission(self.can_edit)
         return super().edit_view()
 
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        """Flask-Admin silently skips a disallowed action; we answer 403."""
+        name = request.form.get("action")
+        if name and not self.is_action_allowed(name):
+            abort(403)
+        return super().action_view()
+
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
         """The current filtered, sorted, scoped list, streamed (managers and admins only)."""
