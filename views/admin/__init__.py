@@ -63,7 +63,13 @@ def add_ticket_views(admin: Admin) -> None:
 
 def add_desk_views(admin: Admin) -> None:
     from models import (
-        AuditEvent, CannedReply, Comment, Document, DocumentRevision, Service, User,
+        AuditEvent,
+        CannedReply,
+        Comment,
+        Document,
+        DocumentRevision,
+        Service,
+        User,
     )
     from views.admin import knowledge, users
     knowledge_base = _l("Knowledge base")
