@@ -146,3 +146,14 @@ def test_grid_count_is_capped(client, staff, make_ticket, monkeypatch):
         make_ticket()
     client.login("root")
     assert "2+" in client.get("/admin/ticket/").get_data(as_text=True)
+
+
+def test_grid_pages_stop_at_the_count_cap(client, staff, make_ticket, monkeypatch):
+    from views.admin import base
+    monkeypatch.setattr(base, "COUNT_CAP", 2)  # fewer than a page: the first page is the last
+    for _ in range(3):
+        make_ticket()
+    client.login("root")
+    deep = client.get("/admin/ticket/?page=999999")
+    assert deep.status_code == 200
+    assert "/admin/ticket/handle/1" in deep.get_data(as_text=True)
