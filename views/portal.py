@@ -71,8 +71,8 @@ def new_ticket():
 @login_required
 def ticket(number: int):
     item = ticket_or_404(number)
-    tickets.mark_read_by_assignee(current_user, item)
-    db.session.commit()
+    if current_user.is_staff:  # staff handle tickets in the backoffice
+        return redirect(url_for("ticket.handle", number=number))
     return render_template("portal/ticket.html", ticket=item, form=ReplyForm(),
                            timeline=timeline(current_user, item))
 

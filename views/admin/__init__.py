@@ -1,17 +1,16 @@
 """The Flask-Admin backoffice, for staff only."""
-from flask import abort, redirect, request, url_for
+from flask import redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from models import Role, db
+from services import DomainError
+from views import form_error
+from views.admin.base import staff_only_callback
 from views.admin.dashboard import register_dashboard
-
-
-def staff_only_callback():
-    """Anonymous visitors go to the login page; signed-in customers get 403."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    abort(403)
+from views.admin.outbox import register_outbox_admin
 
 
 class StaffIndexView(AdminIndexView):
@@ -23,13 +22,71 @@ class StaffIndexView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        if current_user.role == Role.SUPPORTER:
+            return redirect(url_for("my_tickets.index_view"))
         return self.render("admin/staff_index.html")
+
+    @expose("/away", methods=("POST",))
+    def toggle_away(self):
+        """A supporter marks themself away (their tickets move on) or back."""
+        from services import users
+        try:
+            users.set_away(current_user, current_user, not current_user.away)
+        except DomainError as error:
+            form_error(None, error)
+        else:
+            db.session.commit()
+        return redirect(url_for("admin.index"))
 
 
 def init_admin(app) -> Admin:
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
-                  theme=Bootstrap4Theme(swatch="default", fluid=True))
+                  theme=Bootstrap4Theme(swatch="default", fluid=True,
+                                        base_template="admin/staff_base.html"))
+    add_ticket_views(admin)
+    add_desk_views(admin)
     register_dashboard(admin)
-    from views.admin.outbox import register_outbox_admin
     register_outbox_admin(admin)
     return admin
+
+
+def add_ticket_views(admin: Admin) -> None:
+    from models import Ticket
+    from views.admin import tickets
+    grids = [
+        (tickets.MyTicketsAdmin, _l("My tickets"), "my_tickets", "/admin/my-tickets"),
+        (tickets.QueueAdmin, _l("My level's queue"), "queue", "/admin/queue"),
+        (tickets.ReadableTicketsAdmin, _l("Everything I may read"), "readable", "/admin/readable"),
+        (tickets.TicketAdmin, _l("All tickets"), "ticket", "/admin/ticket"),
+    ]
+    for view, name, endpoint, url in grids:
+        admin.add_view(view(Ticket, name=name, endpoint=endpoint, url=url))
+
+
+
+
+def add_desk_views(admin: Admin) -> None:
+    from models import (
+        AuditEvent,
+        CannedReply,
+        Comment,
+        Document,
+        DocumentRevision,
+        Service,
+        User,
+    )
+    from views.admin import knowledge, users
+    knowledge_base = _l("Knowledge base")
+    desk = _l("Desk")
+    views = [
+        (knowledge.DocumentAdmin, Document, _l("Documents"), "document", knowledge_base),
+        (knowledge.RevisionAdmin, DocumentRevision, _l("Revisions"), "revision", knowledge_base),
+        (users.UserAdmin, User, _l("Users"), "user", desk),
+        (knowledge.ServiceAdmin, Service, _l("Services"), "service", desk),
+        (knowledge.CannedReplyAdmin, CannedReply, _l("Canned replies"), "canned_reply", desk),
+        (knowledge.CommentAdmin, Comment, _l("Comments"), "comment", desk),
+        (knowledge.AuditAdmin, AuditEvent, _l("Audit log"), "audit", desk),
+    ]
+    for view, model, name, endpoint, category in views:
+        admin.add_view(view(model, name=name, endpoint=endpoint,
+                            url=f"/admin/{endpoint.replace('_', '-')}", category=category))

@@ -1,0 +1,110 @@
+"""Running accounts: level, away, active, password resets, anonymisation (admins; supporters
+set their own away flag). A supporter who leaves the rota hands their tickets on."""
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from models import ACTIVE_STATUSES, Role, Ticket, User, db, utcnow
+from services import Forbidden, Invalid
+from services.accounts import hash_password, new_session_token, set_password
+from services.assignment import least_loaded, set_assignee
+from services.audit import record
+from services.notify import notify
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only admins manage users."))
+
+
+def redistribute(actor: User | None, supporter: User) -> int:
+    """Hand the supporter's open and pending tickets on by the assignment rule (logged)."""
+    db.session.flush()  # the supporter's new away/active/level must count in the choice
+    moved = db.session.scalars(
+        select(Ticket).where(Ticket.assignee_id == supporter.id,
+                             Ticket.status.in_(ACTIVE_STATUSES)).order_by(Ticket.id)).all()
+    for ticket in moved:
+        successor = least_loaded(ticket.level)
+        set_assignee(ticket, successor)
+        record(ticket, actor, "reassigned", old=supporter, new=successor)
+        notify(successor, ticket, "assigned", actor)
+    return len(moved)
+
+
+def set_away(actor: User, user: User, away: bool) -> int:
+    """Mark a supporter away (their tickets move on) or back; returns tickets moved."""
+    if actor.id != user.id:
+        _require_admin(actor)
+    if user.role != Role.SUPPORTER:
+        raise Invalid(_l("Only supporters can be away."), field="away")
+    if user.away == bool(away):
+        return 0
+    user.away = bool(away)
+    record(None, actor, "user_away", old=f"{user.username}: {not away}",
+           new=f"{user.username}: {bool(away)}")
+    return redistribute(actor, user) if away else 0
+
+
+def _active_admins() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True))) or 0
+
+
+def set_active(actor: User, user: User, active: bool) -> int:
+    """Activate or deactivate an account; the last admin stays. Returns tickets moved."""
+    _require_admin(actor)
+    if user.active == bool(active):
+        return 0
+    if not active and user.role == Role.ADMIN and _active_admins() <= 1:
+        raise Forbidden(_l("The last admin cannot be deactivated."), field="active")
+    user.active = bool(active)
+    if not active:
+        user.session_token = new_session_token()  # signed-in sessions end now
+    record(None, actor, "user_active", old=f"{user.username}: {not active}",
+           new=f"{user.username}: {bool(active)}")
+    return redistribute(actor, user) if not active and user.role == Role.SUPPORTER else 0
+
+
+def set_level(actor: User, user: User, level) -> int:
+    """Move a supporter to another level; their tickets stay at theirs and move on."""
+    _require_admin(actor)
+    if user.role != Role.SUPPORTER:
+        raise Invalid(_l("Only supporters have a level."), field="level")
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise Invalid(_l("Level must be 1, 2 or 3."), field="level") from None
+    if level not in (1, 2, 3):
+        raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
+    if level == user.level:
+        return 0
+    record(None, actor, "user_level", old=f"{user.username}: {user.level}",
+           new=f"{user.username}: {level}")
+    user.level = level
+    return redistribute(actor, user)
+
+
+def reset_password(actor: User, user: User, new_password: str) -> None:
+    """An admin sets a new password (policy applies); the user's sessions end."""
+    _require_admin(actor)
+    set_password(user, new_password)
+    record(None, actor, "user_password_reset", new=user.username)
+
+
+def anonymise(actor: User, user: User) -> None:
+    """GDPR: the customer's name and address go, the tickets stay; the account is closed."""
+    _require_admin(actor)
+    if user.role != Role.CUSTOMER:
+        raise Invalid(_l("Only customers are anonymised."))
+    if user.anonymised_at is not None:
+        return
+    user.username = f"anonymised-{user.id}"
+    user.email = None
+    user.timezone = None
+    user.active = False
+    user.email_notifications = False
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.session_token = new_session_token()
+    user.anonymised_at = utcnow()
+    record(None, actor, "user_anonymised", new=user.username)

@@ -1,0 +1,114 @@
+"""Users, knowledge base and exports in the backoffice, through HTTP with CSRF on."""
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, Document, DocumentRevision, Pin, Role, Ticket, User, db
+from tests.conftest import PASSWORD
+
+
+def _user(name: str) -> User:
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def test_admin_creates_a_supporter_with_the_password_policy(client, staff):
+    client.login("root")
+    weak = client.post_form("/admin/user/new/", {"username": "newbie", "role": "supporter",
+                                                 "level": "2", "password": "short"})
+    assert weak.status_code == 200 and "Use at least 12 characters." in weak.get_data(as_text=True)
+    assert _user("newbie") is None
+    client.post_form("/admin/user/new/", {"username": "newbie", "role": "supporter",
+                                          "level": "2", "password": PASSWORD, "email": ""})
+    assert (_user("newbie").role, _user("newbie").level) == (Role.SUPPORTER, 2)
+
+
+def test_marking_a_supporter_away_redistributes_their_tickets(client, staff, make_ticket):
+    ticket = make_ticket()
+    assert ticket.assignee_id == staff["l1"].id
+    client.login("root")
+    answer = client.post_form(f"/admin/user/edit/?id={staff['l1'].id}",
+                              {"level": "1", "away": "y", "active": "y"})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.assignee_id == staff["l1b"].id
+    assert _user("l1a").open_ticket_count == 0 and _user("l1b").open_ticket_count == 1
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id.desc())) == "reassigned"
+
+
+def test_supporter_toggles_their_own_away_flag(client, staff, make_ticket):
+    ticket = make_ticket()
+    client.login("l1a")
+    client.post_form("/admin/away", {})
+    assert _user("l1a").away is True
+    assert db.session.get(Ticket, ticket.id).assignee_id == staff["l1b"].id
+    client.post_form("/admin/away", {})
+    assert _user("l1a").away is False
+
+
+def test_last_admin_cannot_be_deactivated(client, staff):
+    client.login("root")
+    answer = client.post_form(f"/admin/user/edit/?id={staff['admin'].id}", {"level": ""})
+    assert "The last admin cannot be deactivated." in answer.get_data(as_text=True)
+    assert _user("root").active is True
+
+
+def test_anonymising_a_customer_keeps_the_tickets(client, staff, make_user, make_ticket):
+    anna = make_user("anna", email="anna@example.com")
+    ticket = make_ticket(anna)
+    client.login("root")
+    client.post_form(f"/admin/user/anonymise/{anna.id}", {})
+    user = db.session.get(User, anna.id)
+    db.session.refresh(user)
+    assert (user.username, user.email, user.active) == (f"anonymised-{anna.id}", None, False)
+    assert user.anonymised_at is not None
+    assert db.session.get(Ticket, ticket.id).customer_id == anna.id
+
+
+def test_admin_resets_a_password(client, staff):
+    client.login("root")
+    client.post_form(f"/admin/user/password/{staff['l1'].id}", {"password": "a-new-long-secret"})
+    client.logout()
+    assert client.post_form("/login", {"username": "l1a",
+                                       "password": "a-new-long-secret"}).status_code == 302
+
+
+def test_supporter_writes_a_document_and_revisions_are_kept(client, staff):
+    client.login("l2a")
+    client.post_form("/admin/document/new/", {"title": "Windows 11 printer driver",
+                                               "body": "Install the **driver**."})
+    document = db.session.scalar(select(Document))
+    client.post_form(f"/admin/document/edit/?id={document.id}",
+                     {"title": "Windows 11 printer driver", "body": "Version 2", "public": "y"})
+    assert db.session.scalar(select(func.count()).select_from(DocumentRevision)) == 2
+    details = client.get("/admin/revision/?search=driver").get_data(as_text=True)
+    assert "Windows 11 printer driver" in details
+
+
+def test_preview_renders_sanitised_markdown(client, staff):
+    client.login("l1a")
+    answer = client.post_form("/admin/document/preview",
+                              {"body": "**bold** [x](javascript:alert(1))"})
+    html = answer.get_data(as_text=True)
+    assert "<strong>bold</strong>" in html and 'href="javascript' not in html
+
+
+def test_only_admins_pin_and_edit_pinned_documents(client, staff):
+    client.login("l1a")
+    client.post_form("/admin/document/new/", {"title": "SLA", "body": "P1: 4 hours"})
+    document = db.session.scalar(select(Document))
+    refused = client.post_form("/admin/document/action/", {"action": "pin_sla",
+                                                            "rowid": str(document.id)})
+    assert refused.status_code == 403 and db.session.get(Document, document.id).pinned_as is None
+    client.logout()
+    client.login("root")
+    client.post_form("/admin/document/action/", {"action": "pin_sla", "rowid": str(document.id)})
+    db.session.expire_all()
+    assert db.session.get(Document, document.id).pinned_as == Pin.SLA
+    client.logout()
+    client.login("l1a")
+    answer = client.post_form(f"/admin/document/edit/?id={document.id}",
+                              {"title": "SLA", "body": "changed"}, follow_redirects=True)
+    assert "You may not edit this document." in answer.get_data(as_text=True)
+    assert db.session.get(Document, document.id).body == "P1: 4 hours"

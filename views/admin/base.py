@@ -1,0 +1,178 @@
+"""The base of every backoffice view: who may open it, what rows it shows, what it may do."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+from sqlalchemy import func, literal_column, select, true
+from sqlalchemy.orm import Query
+
+from models import Role, db, utcnow
+from services import DomainError
+from views.admin import export
+
+STAFF = frozenset({Role.SUPPORTER, Role.MANAGER, Role.ADMIN})
+WRITERS = frozenset({Role.SUPPORTER, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+OVERSEERS = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+COUNT_CAP = 10_000
+
+
+class CappedCount(int):
+    """A row count that stopped at the cap; shown as "10,000+"."""
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP:,}+"
+
+
+class CappedCountQuery(Query):
+    """Flask-Admin's count query, counting at most COUNT_CAP + 1 rows instead of all of them."""
+
+    def scalar(self):
+        limited = self.with_entities(literal_column("1")).limit(COUNT_CAP + 1).subquery()
+        count = self.session.execute(select(func.count()).select_from(limited)).scalar_one()
+        return CappedCount(count) if count > COUNT_CAP else count
+
+
+def staff_only_callback():
+    """Anonymous visitors go to the login page; signed-in users without the role get 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def has_role(roles) -> bool:
+    """The signed-in user holds one of `roles`."""
+    return current_user.is_authenticated and current_user.role in roles
+
+
+class StaffModelView(ModelView):
+    """Role-gated, row-scoped, never deleting. Subclasses set the class attributes below.
+
+    Permissions are read per request through properties, never by changing attributes:
+    a view object is shared by every thread.
+    """
+
+    roles = STAFF            # who may open the view at all
+    creator_roles = frozenset()   # who may create rows
+    editor_roles = frozenset()    # who may edit rows
+    exporter_roles = frozenset()  # who may export
+    action_roles: dict[str, frozenset] = {}  # action name -> who may run it
+
+    can_delete = False
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 50
+    export_types = ["csv", "xlsx"]
+    column_formatters_export: dict = {}  # plain values, never the list's HTML
+
+    def __init__(self, model, name=None, endpoint=None, url=None, **kwargs):
+        super().__init__(model, db, name=name, endpoint=endpoint, url=url, **kwargs)
+
+    @property
+    def can_create(self) -> bool:
+        return has_role(self.creator_roles)
+
+    @property
+    def can_edit(self) -> bool:
+        return has_role(self.editor_roles)
+
+    @property
+    def can_export(self) -> bool:
+        return has_role(self.exporter_roles)
+
+    def is_accessible(self) -> bool:
+        return has_role(self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return staff_only_callback()
+
+    def scope(self):
+        """SQL condition limiting the rows the signed-in user sees here."""
+        return true()
+
+    def get_query(self):
+        return super().get_query().filter(self.scope())
+
+    def get_count_query(self):
+        return (CappedCountQuery([func.count("*")], session=db.session())
+                .select_from(self.model).filter(self.scope()))
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        """Pages stop where the capped count stops: nobody offsets past COUNT_CAP rows."""
+        last_page = COUNT_CAP // (page_size or self.page_size)
+        page = min(max(page or 0, 0), last_page)
+        return super().get_list(page, sort_column, sort_desc, search, filters,
+                                execute=execute, page_size=page_size)
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Every order ends with the id, so equal values never shuffle between pages."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        if sort_column is None:
+            default = self.column_default_sort
+            sort_desc = isinstance(default, tuple) and default[1]
+        return query.order_by(self.model.id.desc() if sort_desc else self.model.id.asc()), joins
+
+    def get_one(self, id):
+        """The row if it is in scope; 404 otherwise (details, edit and ajax load through here)."""
+        try:
+            key = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        row = self.get_query().filter(self.model.id == key).one_or_none()
+        if row is None:
+            abort(404)
+        return row
+
+    def is_action_allowed(self, name: str) -> bool:
+        return has_role(self.action_roles.get(name, frozenset()))
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A refused operation becomes a flash beside the form, never a 500."""
+        if isinstance(exc, DomainError):
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _refuse_without_permission(self, allowed: bool) -> None:
+        if not allowed:
+            abort(403)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        self._refuse_without_permission(self.can_create)
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        self._refuse_without_permission(self.can_edit)
+        return super().edit_view()
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        """Flask-Admin silently skips a disallowed action; we answer 403."""
+        name = request.form.get("action")
+        if name and not self.is_action_allowed(name):
+            abort(403)
+        return super().action_view()
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str):
+        """The current filtered, sorted, scoped list, streamed (managers and admins only)."""
+        self._refuse_without_permission(self.can_export)
+        if export_type not in self.export_types:
+            abort(404)
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        _count, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search,
+                                      args.filters, execute=False, page_size=0)
+        name = f"{self.endpoint}-{utcnow():%Y%m%d-%H%M%S}"
+        write = export.csv_response if export_type == "csv" else export.xlsx_response
+        return write(name, self._export_columns, query, self.get_export_value)
+
+    # Nothing is hard-deleted and no cell is edited in place: these routes are not registered.
+    delete_view = None
+    ajax_update = None

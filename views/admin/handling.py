@@ -1,0 +1,81 @@
+"""The ticket handling page and the bulk-action forms, exposed on the ticket admin."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.helpers import get_redirect_target
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import CannedReply, Priority, Rating, Status, TicketType, db
+from services import DomainError, NotFound, attachments, tickets
+from services.timeline import timeline
+from views import flash_warnings, form_error, ticket_or_404
+from views.admin import operations
+
+BULK_OPERATIONS = {
+    "status": _l("Set status"), "reassign": _l("Reassign"), "escalate": _l("Escalate"),
+    "priority": _l("Set priority"),
+}
+
+
+def choices() -> dict:
+    """The values the handling page and the bulk forms offer."""
+    def pairs(enum_cls):
+        return [(member.value, member.value) for member in enum_cls]
+
+    return {"statuses": pairs(Status), "types": pairs(TicketType), "ratings": pairs(Rating),
+            "priorities": pairs(Priority), "levels": [(n, str(n)) for n in (1, 2, 3)],
+            "supporters": operations.supporters_by_level()}
+
+
+class HandlingMixin:
+    """One ticket's page (conversation, history, controls) and the forms behind bulk actions."""
+
+    @expose("/handle/<int:number>")
+    def handle(self, number: int):
+        ticket = ticket_or_404(number)
+        tickets.mark_read_by_assignee(current_user, ticket)
+        db.session.commit()
+        canned = db.session.scalars(select(CannedReply).order_by(CannedReply.title)).all()
+        return self.render("admin/ticket_handle.html", ticket=ticket,
+                           timeline=timeline(current_user, ticket),
+                           canned=[(c.id, c.title, operations.canned_text(c, ticket))
+                                   for c in canned], **choices())
+
+    @expose("/handle/<int:number>/<operation>", methods=("POST",))
+    def operate(self, number: int, operation: str):
+        ticket = ticket_or_404(number)
+        run = operations.OPERATIONS.get(operation)
+        if run is None:
+            abort(404)
+        try:
+            uploads = attachments.validate(request.files.getlist("attachments"))
+            outcome = run(current_user, ticket, request.form)
+            if uploads and outcome.comment is not None:
+                attachments.store(current_user, ticket, uploads, outcome.comment)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            form_error(None, error)
+        else:
+            db.session.commit()
+            flash_warnings(outcome.warnings)
+            flash(str(operations.DONE[operation]), "success")
+        return redirect(url_for(".handle", number=number))
+
+    @expose("/bulk/<operation>", methods=("GET", "POST"))
+    def bulk(self, operation: str):
+        """Actions that need a value: a form carrying the selected ids and the choice."""
+        if operation not in BULK_OPERATIONS or not self.is_action_allowed(operation):
+            abort(404 if operation not in BULK_OPERATIONS else 403)
+        source = request.form if request.method == "POST" else request.args
+        ids = operations.parse_ids(source.getlist("ids"))
+        back = get_redirect_target() or url_for("admin.index")
+        if request.method == "POST":
+            changed, refused = operations.apply_to_each(
+                current_user, ids, operations.OPERATIONS[operation], request.form)
+            db.session.commit()
+            operations.report_bulk(changed, refused)
+            return redirect(back)
+        return self.render("admin/ticket_bulk.html", operation=operation,
+                           title=BULK_OPERATIONS[operation], ids=ids, back=back, **choices())

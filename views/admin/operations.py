@@ -1,0 +1,135 @@
+"""What staff do to a ticket from the backoffice, one function per operation.
+
+Each takes the acting user, the ticket and the submitted values, and calls services/tickets;
+the handling page runs one on one ticket, the bulk forms run one on each selected ticket.
+"""
+from flask import flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from models import CannedReply, Role, Ticket, User, db
+from services import DomainError, Invalid, tickets
+from services.permissions import visible_tickets
+
+MAX_BULK = 200
+
+
+def canned_text(reply: CannedReply, ticket: Ticket) -> str:
+    """A canned reply with the customer's name filled in (plain replace: no format tricks)."""
+    return reply.body.replace("{customer}", ticket.customer.username)
+
+
+def _canned_body(values, ticket: Ticket) -> str:
+    body = (values.get("body") or "").strip()
+    key = values.get("canned") or ""
+    if body or not key.isdigit():
+        return body
+    reply = db.session.get(CannedReply, int(key))
+    return canned_text(reply, ticket) if reply else ""
+
+
+def respond(actor: User, ticket: Ticket, values):
+    """A public reply or internal note, optionally with a new status: one notification."""
+    body = _canned_body(values, ticket)
+    status = values.get("status") or None
+    if not body and not status:
+        raise Invalid(_l("Write a reply or choose a new status."), field="body")
+    return tickets.reply_and_set_status(actor, ticket, body, status,
+                                        internal=values.get("internal") == "1")
+
+
+def set_status(actor: User, ticket: Ticket, values):
+    return tickets.change_status(actor, ticket, values.get("status") or "")
+
+
+def triage(actor: User, ticket: Ticket, values):
+    """Type, impact and urgency (the priority follows the matrix)."""
+    if values.get("type"):
+        tickets.change_type(actor, ticket, values["type"])
+    return tickets.set_impact_urgency(actor, ticket, values.get("impact") or None,
+                                      values.get("urgency") or None)
+
+
+def set_priority(actor: User, ticket: Ticket, values):
+    return tickets.override_priority(actor, ticket, values.get("priority") or "",
+                                     values.get("reason") or "")
+
+
+def reassign(actor: User, ticket: Ticket, values):
+    return tickets.reassign(actor, ticket, values.get("assignee") or None)
+
+
+def escalate(actor: User, ticket: Ticket, values):
+    return tickets.escalate(actor, ticket, values.get("level") or None,
+                            values.get("assignee") or None)
+
+
+def take(actor: User, ticket: Ticket, values):
+    return tickets.take(actor, ticket)
+
+
+OPERATIONS = {
+    "respond": respond, "status": set_status, "triage": triage, "priority": set_priority,
+    "reassign": reassign, "escalate": escalate, "take": take,
+}
+
+DONE = {
+    "respond": _l("Saved."), "status": _l("The status is changed."),
+    "triage": _l("Type, impact and urgency are saved."), "priority": _l("The priority is set."),
+    "reassign": _l("The ticket is reassigned."), "escalate": _l("The ticket is escalated."),
+    "take": _l("The ticket is yours now."),
+}
+
+
+def parse_ids(raw) -> list[int]:
+    """Row ids from a form, as integers, without duplicates; at most MAX_BULK."""
+    ids = []
+    for value in raw:
+        if str(value).isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    return ids[:MAX_BULK]
+
+
+def apply_to_each(actor: User, ids: list[int], operation, values) -> tuple[list, list]:
+    """Run `operation` on every ticket the actor may read; each in its own savepoint.
+
+    Returns the numbers changed and (label, reason) for each refusal. Ids outside the
+    actor's scope are refused as unknown, so their existence is not revealed.
+    """
+    found = {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ids), visible_tickets(actor)))}
+    changed, refused = [], []
+    for ticket_id in ids:
+        ticket = found.get(ticket_id)
+        if ticket is None:
+            refused.append((f"id {ticket_id}", _("No such ticket.")))
+            continue
+        number = ticket.number
+        try:
+            with db.session.begin_nested():
+                operation(actor, ticket, values)
+        except DomainError as error:
+            refused.append((f"#{number}", str(error.message)))
+        else:
+            changed.append(number)
+    return changed, refused
+
+
+def report_bulk(changed: list, refused: list) -> None:
+    """One flash with the count, one per refusal with its reason."""
+    flash(_("%(n)s ticket(s) changed.", n=len(changed)), "success" if changed else "info")
+    for label, reason in refused:
+        flash(_("%(ticket)s refused: %(reason)s", ticket=label, reason=reason), "error")
+
+
+def supporters_by_level() -> dict[int, list[User]]:
+    """Active supporters who are not away, per level (for reassign and escalate choices)."""
+    rows = db.session.scalars(
+        select(User).where(User.role == Role.SUPPORTER, User.active.is_(True),
+                           User.away.is_(False)).order_by(User.level, User.username))
+    grouped: dict[int, list[User]] = {1: [], 2: [], 3: []}
+    for user in rows:
+        grouped.setdefault(user.level, []).append(user)
+    return grouped
+

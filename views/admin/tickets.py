@@ -1,0 +1,132 @@
+"""The ticket grids: my tickets, my level's queue, everything I may read, all tickets."""
+from flask import current_app, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from models import ACTIVE_STATUSES, Role, Ticket, db
+from services.permissions import visible_tickets
+from views.admin import operations
+from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
+from views.admin.handling import HandlingMixin
+
+COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
+           "service", "created_at", "updated_at"]
+
+
+def _localtime(view, context, model, name):
+    return current_app.jinja_env.filters["localtime"](getattr(model, name))
+
+
+def _number_link(view, context, model, name):
+    """The row's one link: to the handling page; an unread customer reply is marked."""
+    link = Markup('<a href="{}">#{}</a>').format(
+        url_for("ticket.handle", number=model.number), model.number)
+    if model.unread_by_assignee and model.assignee_id == current_user.id:
+        link += Markup(' <span class="badge badge-warning unread" title="{}">{}</span>').format(
+            _("The customer replied"), _("new reply"))
+    return link
+
+
+def _bulk_redirect(operation: str, ids):
+    return redirect(url_for("ticket.bulk", operation=operation, ids=list(ids),
+                            url=request.referrer or None))
+
+
+class TicketGrid(StaffModelView):
+    """Shared grid configuration; subclasses narrow the scope and pick the actions."""
+
+    column_list = COLUMNS
+    column_labels = {
+        "number": _l("Number"), "title": _l("Title"), "type": _l("Type"),
+        "status": _l("Status"), "priority": _l("Priority"), "level": _l("Level"),
+        "assignee": _l("Assignee"), "customer": _l("Customer"), "service": _l("Service"),
+        "created_at": _l("Created"), "updated_at": _l("Updated"), "impact": _l("Impact"),
+        "urgency": _l("Urgency"), "description": _l("Description"),
+        "assignee.username": _l("Assignee"), "customer.username": _l("Customer"),
+        "service.name": _l("Service"), "priority_reason": _l("Priority reason"),
+    }
+    column_sortable_list = ["number", "title", "type", "status", "priority", "level",
+                            ("assignee", "assignee.username"), ("customer", "customer.username"),
+                            ("service", "service.name"), "created_at", "updated_at"]
+    column_filters = ["number", "title", "type", "status", "priority", "level",
+                      "assignee.username", "customer.username", "service.name", "created_at",
+                      "updated_at"]
+    column_searchable_list = ["number", "title", "description"]
+    column_default_sort = ("number", True)
+    column_details_list = COLUMNS + ["description", "impact", "urgency", "priority_reason"]
+    column_export_list = ["number", "title", "type", "status", "priority", "impact", "urgency",
+                          "level", "assignee", "customer", "service", "created_at", "updated_at"]
+    column_formatters = {"number": _number_link, "created_at": _localtime,
+                         "updated_at": _localtime}
+    column_display_actions = False
+    exporter_roles = OVERSEERS
+    action_roles = {"status": WRITERS, "reassign": WRITERS, "escalate": WRITERS,
+                    "priority": WRITERS}
+
+    def scope(self):
+        return visible_tickets(current_user)
+
+    @action("status", _l("Set status"))
+    def action_status(self, ids):
+        return _bulk_redirect("status", ids)
+
+    @action("reassign", _l("Reassign"))
+    def action_reassign(self, ids):
+        return _bulk_redirect("reassign", ids)
+
+    @action("escalate", _l("Escalate"))
+    def action_escalate(self, ids):
+        return _bulk_redirect("escalate", ids)
+
+    @action("priority", _l("Set priority"))
+    def action_priority(self, ids):
+        return _bulk_redirect("priority", ids)
+
+    @action("take", _l("Take"))
+    def action_take(self, ids):
+        changed, refused = operations.apply_to_each(
+            current_user, operations.parse_ids(ids), operations.take, {})
+        db.session.commit()
+        operations.report_bulk(changed, refused)
+
+
+class MyTicketsAdmin(TicketGrid):
+    """Tickets assigned to me: the supporter's start page."""
+    roles = frozenset({Role.SUPPORTER})
+
+    def scope(self):
+        return super().scope() & (Ticket.assignee_id == current_user.id)
+
+
+class QueueAdmin(TicketGrid):
+    """Open and pending tickets at my level, assigned or not; unassigned ones can be taken."""
+    roles = frozenset({Role.SUPPORTER})
+    action_roles = {**TicketGrid.action_roles, "take": frozenset({Role.SUPPORTER})}
+
+    def scope(self):
+        return (super().scope() & (Ticket.level == current_user.level)
+                & Ticket.status.in_(ACTIVE_STATUSES))
+
+
+class ReadableTicketsAdmin(TicketGrid):
+    """Everything the supporter may read."""
+    roles = frozenset({Role.SUPPORTER})
+
+
+class TicketAdmin(HandlingMixin, TicketGrid):
+    """All tickets, for managers and admins; it also hosts the handling page and bulk forms,
+    which every staff member reaches (each scoped by the same predicates)."""
+    roles = STAFF
+
+    def is_visible(self) -> bool:
+        return has_role(OVERSEERS)
+
+    @expose("/")
+    def index_view(self):
+        if not has_role(OVERSEERS):
+            return redirect(url_for("readable.index_view", **request.args))
+        return super().index_view()

@@ -1,0 +1,102 @@
+"""Users (admins only): create accounts, set level, away and active, reset passwords,
+anonymise customers. Nothing is deleted."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import BaseForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from models import Role, db
+from services import DomainError, accounts, users
+from views import form_error
+from views.admin.base import ADMINS, StaffModelView
+
+LEVELS = [("", _l("No level")), ("1", "1"), ("2", "2"), ("3", "3")]
+
+
+class UserCreateForm(BaseForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    level = SelectField(_l("Level (supporters)"), choices=LEVELS, default="")
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserEditForm(BaseForm):
+    # services.users checks the level; the form only offers the choices.
+    level = SelectField(_l("Level (supporters)"), choices=LEVELS, validate_choice=False)
+    away = BooleanField(_l("Away (supporters)"))
+    active = BooleanField(_l("Active"))
+
+
+class UserAdmin(StaffModelView):
+    roles = creator_roles = editor_roles = ADMINS
+    edit_template = "admin/user_edit.html"
+    column_list = ["username", "email", "role", "level", "active", "away", "open_ticket_count",
+                   "created_at", "anonymised_at"]
+    column_details_list = column_list
+    column_sortable_list = column_list
+    column_filters = ["role", "level", "active", "away"]
+    column_searchable_list = ["username", "email"]
+    column_default_sort = ("username", False)
+    column_labels = {"open_ticket_count": _l("Open tickets"), "anonymised_at": _l("Anonymised")}
+
+    def get_create_form(self):
+        return UserCreateForm
+
+    def get_edit_form(self):
+        return UserEditForm
+
+    def on_form_prefill(self, form, id):
+        form.level.data = str(form.level.data or "")
+
+    def create_model(self, form):
+        try:
+            user = accounts.create_user(form.username.data, form.password.data, form.role.data,
+                                        int(form.level.data) if form.level.data else None,
+                                        form.email.data)
+        except DomainError as error:
+            form_error(form, error)
+            return False
+        db.session.commit()
+        return user
+
+    def update_model(self, form, model):
+        try:
+            if model.role == Role.SUPPORTER and form.level.data:
+                users.set_level(current_user, model, form.level.data)
+            users.set_active(current_user, model, form.active.data)
+            if model.role == Role.SUPPORTER:
+                users.set_away(current_user, model, form.away.data)
+        except DomainError as error:
+            form_error(form, error)
+            return False
+        db.session.commit()
+        return True
+
+    @expose("/password/<int:user_id>", methods=("POST",))
+    def reset_password(self, user_id: int):
+        user = self.get_one(user_id)
+        try:
+            users.reset_password(current_user, user, request.form.get("password", ""))
+        except DomainError as error:
+            form_error(None, error)
+        else:
+            db.session.commit()
+            flash(_("The password of %(name)s is changed.", name=user.username), "success")
+        return redirect(url_for(".edit_view", id=user_id))
+
+    @expose("/anonymise/<int:user_id>", methods=("POST",))
+    def anonymise(self, user_id: int):
+        user = self.get_one(user_id)
+        try:
+            users.anonymise(current_user, user)
+        except DomainError as error:
+            form_error(None, error)
+            abort(error.status)
+        db.session.commit()
+        flash(_("The customer is anonymised; the tickets are kept."), "success")
+        return redirect(url_for(".details_view", id=user_id))
