@@ -1,7 +1,7 @@
 """Helpdesk: create_app reads like a table of contents."""
 import logging
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -71,6 +71,8 @@ def _signed_in_user() -> User | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands, jobs, test set-up
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user = _signed_in_user()
     if user is not None:
         return user.language
@@ -125,6 +127,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
+    from views.api import init_api
+    init_api(app)
 
 
 def init_backoffice(app: Flask) -> None:

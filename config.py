@@ -51,6 +51,8 @@ def load_config() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),  # per token
+        "API_MAX_CONTENT_LENGTH": int(os.environ.get("API_MAX_CONTENT_LENGTH", 1024 * 1024)),
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "helpdesk-demo"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "attachments")),
