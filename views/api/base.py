@@ -30,6 +30,8 @@ def api_blueprint(name: str, import_name: str, description: str, public: bool = 
     blp.before_request(lambda: authenticate(required=not public))
     blp.register_error_handler(DomainError, domain_error)
     blp.register_error_handler(HTTPException, http_error)
+    # The app's CSRFError handler is registered for code 400, which Flask prefers to ours.
+    blp.register_error_handler(CSRFError, http_error)
     return blp
 
 
@@ -53,10 +55,10 @@ def authenticate(required: bool) -> None:
     request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
     header = request.headers.get("Authorization")
     if header is None:
-        if current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect()
         if required and not current_user.is_authenticated:
             abort(401)
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()
         return
     scheme, _space, token = header.partition(" ")
     api_token = accounts.live_token(token.strip()) if scheme.lower() == "bearer" else None
