@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- fixtures from tests.api_support are imported, then used as arguments
 """Every API route x every role: the status DESIGN.md's permission table gives.
 
 Roles: anonymous, the ticket's customer (owner), another customer, the assigned level-1

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- fixtures from tests.api_support are imported, then used as arguments
 """API authentication: Bearer tokens (revocable, shown once, ended with the user), the browser
 session with CSRF for writes, rate limits per token, size limits."""
 import re

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- fixtures from tests.api_support are imported, then used as arguments
 """Tickets through the API: what each caller sees, what they may change, and every refusal."""
 import pytest
 
