@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from extensions import begin_write, csrf, limiter
-from models import db
+from models import ApiToken, db
 from services import DomainError, accounts
 
 URL_PREFIX = "/api/v1"
@@ -75,7 +75,7 @@ def _record_token_use(api_token) -> None:
     token_id = api_token.id
     db.session.rollback()
     begin_write()
-    accounts.mark_token_used(db.session.get(type(api_token), token_id))
+    accounts.mark_token_used(db.session.get(ApiToken, token_id))
     db.session.commit()
     if request.method not in SAFE_METHODS:
         begin_write()
