@@ -126,10 +126,12 @@ def localtime(value, format: str = "short") -> str:
 
 def register_blueprints(app: Flask) -> None:
     from views import auth, password, portal, public
+    from views.api import init_api
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(password.bp)
+    init_api(app)
 
 
 def init_backoffice(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Accounts: registration, the password policy, staff accounts, API tokens."""
 import hashlib
 import secrets
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -8,13 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Role, User, db, utcnow
-from services import Conflict, Invalid
+from services import Conflict, Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 12
 LANGUAGES = ("en", "da")
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
 @cache
@@ -169,10 +172,43 @@ def create_token(user: User, name: str = "") -> str:
     return token
 
 
+def live_token(token: str) -> ApiToken | None:
+    """The unrevoked token of an active user, or None (the user comes loaded with it)."""
+    api_token = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user))
+        .where(ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None)))
+    if api_token is None or not api_token.user.active or api_token.user.anonymised_at:
+        return None
+    return api_token
+
+
 def user_for_token(token: str) -> User | None:
     """The active user behind a live token, or None."""
-    api_token = db.session.scalar(select(ApiToken).where(
-        ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None)))
-    if api_token is None or not api_token.user.active:
-        return None
-    return api_token.user
+    api_token = live_token(token)
+    return api_token.user if api_token else None
+
+
+def token_use_is_stale(api_token: ApiToken) -> bool:
+    """`last_used_at` is worth rewriting: at most once a minute, not a write per request."""
+    return (api_token.last_used_at is None
+            or utcnow() - api_token.last_used_at >= TOKEN_USE_PRECISION)
+
+
+def mark_token_used(api_token: ApiToken) -> None:
+    api_token.last_used_at = utcnow()
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked ones included (shown as revoked)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())))
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """The user ends one of their own tokens; it stops working at once."""
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound(_l("No such token."))
+    if api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()
+    return api_token

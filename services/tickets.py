@@ -57,6 +57,8 @@ def _clean_text(value: str | None, name: str, max_length: int) -> str:
         raise Invalid(_l("This field is required."), field=name)
     if len(value) > max_length:
         raise Invalid(_l("At most %(n)s characters.", n=max_length), field=name)
+    if "\x00" in value:  # PostgreSQL refuses NUL in text
+        raise Invalid(_l("Remove the NUL character from this text."), field=name)
     return value
 
 
@@ -77,6 +79,7 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
     if customer.role != Role.CUSTOMER:
         raise Forbidden(_l("Only customers submit tickets."))
     title, title_warnings = mask_secrets(_clean_text(title, "title", TITLE_MAX))
+    title = title[:TITLE_MAX]  # the mask may be longer than the secret it replaced
     description, text_warnings = mask_secrets(_clean_text(description, "description", BODY_MAX))
     ticket_type = _parse(TicketType, type, "type")
     urgency = _parse(Rating, urgency or Rating.MEDIUM, "urgency")
@@ -267,6 +270,8 @@ def _supporter(user_or_id, level: int) -> User:
 def _find_user(key) -> User | None:
     if key is None or key == "":
         return None
+    if isinstance(key, User):
+        return key
     if isinstance(key, int) or str(key).isdigit():
         return db.session.get(User, int(key))
     return db.session.scalar(select(User).where(User.username == str(key)))

@@ -18,7 +18,7 @@ from extensions import account_key, limiter
 from models import db
 from services import DomainError, accounts
 from views import form_error
-from views.forms import LoginForm, PasswordForm, PreferencesForm, RegisterForm
+from views.forms import LoginForm, PasswordForm, PreferencesForm, RegisterForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 
@@ -99,6 +99,8 @@ def register():
 def account():
     preferences = PreferencesForm(prefix="prefs", obj=current_user)
     password = PasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="token")
+    new_token = None
     if preferences.submit_name in request.form and preferences.validate_on_submit():
         try:
             accounts.update_preferences(current_user, preferences.language.data,
@@ -121,4 +123,24 @@ def account():
             login_user(current_user._get_current_object())  # new session id; others end
             flash(_("Your password is changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", preferences=preferences, password=password)
+    elif token_form.submit_name in request.form and token_form.validate_on_submit():
+        # Shown in this answer only: never flashed, since the session cookie is not secret.
+        new_token = accounts.create_token(current_user, token_form.name.data.strip())
+        db.session.commit()
+        token_form = TokenForm(prefix="token", formdata=None)
+    return render_template("auth/account.html", preferences=preferences, password=password,
+                           token_form=token_form, new_token=new_token,
+                           tokens=accounts.tokens_of(current_user))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    try:
+        api_token = accounts.revoke_token(current_user, token_id)
+    except DomainError as error:
+        form_error(None, error)
+    else:
+        db.session.commit()
+        flash(_("The token %(name)s is revoked.", name=api_token.name), "success")
+    return redirect(url_for("auth.account", _anchor="tokens"))

@@ -35,6 +35,11 @@ class PreferencesForm(FlaskForm):
     email_notifications = BooleanField(_l("Email me about my tickets"))
 
 
+class TokenForm(FlaskForm):
+    submit_name = "token-submit"
+    name = StringField(_l("Name of the new API token"), validators=[DataRequired(), Length(max=80)])
+
+
 class TicketForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])

@@ -1,0 +1,49 @@
+"""Lists of tickets as one reader may see them: filters, stable order, a page and the total."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import Ticket, User, db
+from services.permissions import visible_tickets
+
+MAX_NUMBER = 2**31 - 1
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    assignee: str | None = None  # a username
+    level: int | None = None
+    q: str | None = None  # words in the title, or a ticket number
+
+
+def _conditions(reader: User, filters: TicketFilters) -> list:
+    conditions = [visible_tickets(reader)]
+    for column, value in ((Ticket.status, filters.status), (Ticket.type, filters.type),
+                          (Ticket.priority, filters.priority), (Ticket.level, filters.level)):
+        if value is not None:
+            conditions.append(column == value)
+    if filters.assignee is not None:
+        conditions.append(Ticket.assignee_id == select(User.id).where(
+            User.username == filters.assignee).scalar_subquery())
+    query = (filters.q or "").strip()
+    if query.isdigit() and int(query) <= MAX_NUMBER:
+        conditions.append(Ticket.number == int(query))
+    elif query:
+        conditions.append(Ticket.title.icontains(query, autoescape=True))
+    return conditions
+
+
+def list_tickets(reader: User, filters: TicketFilters, page: int, per_page: int):
+    """(tickets, total): newest first by id, related rows loaded with them."""
+    conditions = _conditions(reader, filters)
+    total = db.session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+    rows = db.session.scalars(
+        select(Ticket).where(*conditions)
+        .options(joinedload(Ticket.assignee), joinedload(Ticket.customer),
+                 joinedload(Ticket.service), joinedload(Ticket.parent))
+        .order_by(Ticket.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return rows, total
