@@ -1,8 +1,8 @@
 """The small world the access matrix runs in, and how one request is answered."""
 from sqlalchemy import select
 
-from models import Attachment, Document, db, utcnow
-from services import documents
+from models import ApiToken, Attachment, Document, db, utcnow
+from services import accounts, documents
 
 ROLES = ("anonymous", "customer", "l1", "l2", "l3", "manager", "admin")
 USERNAMES = {"customer": "anna", "l1": "l1a", "l2": "l2a", "l3": "l3a", "manager": "boss",
@@ -18,9 +18,10 @@ def build_world(staff, make_user, make_ticket) -> dict:
                             created_at=utcnow())
     db.session.add(attachment)
     documents.save(staff["admin"], None, "How to print", "Press *print*.", public=True)
+    accounts.create_token(anna, "anna's script")
     db.session.commit()
     return {"number": ticket.number, "attachment_id": attachment.id,
             "document_id": db.session.scalar(select(Document.id)), "user_id": anna.id,
-            "ticket_id": ticket.id}
+            "ticket_id": ticket.id, "token_id": db.session.scalar(select(ApiToken.id))}
 
 

@@ -157,7 +157,9 @@ def test_staff_see_the_sla_badge_on_the_ticket_page_customers_do_not(client, mak
     ticket.sla_state = SlaState.BREACHED
     db.session.commit()
     client.login(staff["admin"].username)
-    assert "SLA breached" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "SLA breached" in client.get(f"/admin/ticket/handle/{ticket.number}").get_data(
+        as_text=True)
+    assert "SLA breached" in client.get("/admin/ticket/").get_data(as_text=True)
     client.logout()
     client.login("anna")
     assert "SLA breached" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)

@@ -149,14 +149,14 @@ def test_backoffice_has_the_bell_and_staff_read_their_notifications(client, make
                                                                     make_ticket, staff):
     ticket = make_ticket(make_user("Kunde"))
     client.login(ticket.assignee.username)
-    page = client.get("/admin/").get_data(as_text=True)
+    page = client.get("/admin/my-tickets/").get_data(as_text=True)
     assert 'href="/notifications/"' in page and 'badge-warning">1<' in page
     listing = client.get("/notifications/")
     assert listing.status_code == 200
     assert f"Ticket #{ticket.number} &#34;Jeg kan ikke printe&#34; was assigned to you." in \
         listing.get_data(as_text=True)
     client.post_form("/notifications/read")
-    assert 'badge-warning' not in client.get("/admin/").get_data(as_text=True)
+    assert 'badge-warning">1<' not in client.get("/admin/my-tickets/").get_data(as_text=True)
 
 
 class TestWithoutSmtp:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from models import OutboxEmail, OutboxStatus, db
 from services import DomainError, mail
 from services.permissions import is_admin
-from views.admin import staff_only_callback
+from views.admin.base import staff_only_callback
 
 
 class StatusFilter(FilterEqual):

@@ -12,9 +12,10 @@ from services.permissions import visible_tickets
 from views.admin import operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
+from views.admin.sla_format import sla_column_formatter
 
 COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
-           "service", "created_at", "updated_at"]
+           "service", "created_at", "updated_at", "resolution_due_at"]
 
 
 def _localtime(view, context, model, name):
@@ -48,10 +49,12 @@ class TicketGrid(StaffModelView):
         "urgency": _l("Urgency"), "description": _l("Description"),
         "assignee.username": _l("Assignee"), "customer.username": _l("Customer"),
         "service.name": _l("Service"), "priority_reason": _l("Priority reason"),
+        "resolution_due_at": _l("Due"), "sla_state": _l("SLA"),
     }
     column_sortable_list = ["number", "title", "type", "status", "priority", "level",
                             ("assignee", "assignee.username"), ("customer", "customer.username"),
-                            ("service", "service.name"), "created_at", "updated_at"]
+                            ("service", "service.name"), "created_at", "updated_at",
+                            "resolution_due_at"]
     column_filters = ["number", "title", "type", "status", "priority", "level",
                       "assignee.username", "customer.username", "service.name", "created_at",
                       "updated_at"]
@@ -59,9 +62,10 @@ class TicketGrid(StaffModelView):
     column_default_sort = ("number", True)
     column_details_list = COLUMNS + ["description", "impact", "urgency", "priority_reason"]
     column_export_list = ["number", "title", "type", "status", "priority", "impact", "urgency",
-                          "level", "assignee", "customer", "service", "created_at", "updated_at"]
+                          "level", "assignee", "customer", "service", "created_at", "updated_at",
+                          "resolution_due_at", "sla_state"]
     column_formatters = {"number": _number_link, "created_at": _localtime,
-                         "updated_at": _localtime}
+                         "updated_at": _localtime, "resolution_due_at": sla_column_formatter}
     column_display_actions = False
     exporter_roles = OVERSEERS
     action_roles = {"status": WRITERS, "reassign": WRITERS, "escalate": WRITERS,
