@@ -68,14 +68,17 @@ def add_ticket_views(admin: Admin) -> None:
 def add_desk_views(admin: Admin) -> None:
     from models import (
         AuditEvent,
+        Calendar,
         CannedReply,
         Comment,
         Document,
         DocumentRevision,
+        Holiday,
         Service,
+        SlaPolicy,
         User,
     )
-    from views.admin import knowledge, users
+    from views.admin import knowledge, sla_admin, users
     knowledge_base = _l("Knowledge base")
     desk = _l("Desk")
     views = [
@@ -84,6 +87,9 @@ def add_desk_views(admin: Admin) -> None:
         (users.UserAdmin, User, _l("Users"), "user", desk),
         (knowledge.ServiceAdmin, Service, _l("Services"), "service", desk),
         (knowledge.CannedReplyAdmin, CannedReply, _l("Canned replies"), "canned_reply", desk),
+        (sla_admin.SlaPolicyAdmin, SlaPolicy, _l("SLA policies"), "sla_policy", desk),
+        (sla_admin.CalendarAdmin, Calendar, _l("Calendars"), "calendar", desk),
+        (sla_admin.HolidayAdmin, Holiday, _l("Holidays"), "holiday", desk),
         (knowledge.CommentAdmin, Comment, _l("Comments"), "comment", desk),
         (knowledge.AuditAdmin, AuditEvent, _l("Audit log"), "audit", desk),
     ]
