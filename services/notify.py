@@ -6,7 +6,7 @@ from flask_babel import format_datetime as format_local_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from models import Comment, Notification, Ticket, User, db, utcnow
+from models import Comment, Notification, Status, Ticket, User, db, utcnow
 from services import mail
 from services.permissions import can_see_internal
 
@@ -63,9 +63,13 @@ def describe(notification: Notification) -> str:
 
 
 def _queue_email(user: User, ticket: Ticket, message: str, comment: Comment | None) -> None:
-    link = mail.public_url("portal.ticket", number=ticket.number)
+    page = "ticket.handle" if user.is_staff else "portal.ticket"
+    link = mail.public_url(page, number=ticket.number)
+    asks_rating = (user.id == ticket.customer_id and ticket.status == Status.RESOLVED
+                   and ticket.rating is None)
     body_text, body_html = mail.render_email(
         user, "notification", ticket=ticket, message=message, comment=comment, link=link,
+        rating_link=f"{link}#rate" if asks_rating else None,
         when=mail.format_time(utcnow(), user))
     mail.queue_email(user.email, f"[#{ticket.number}] {ticket.title}", body_text, body_html)
 

@@ -179,3 +179,16 @@ class TestWithoutSmtp:
             Notification.user_id == customer.id)) == 2
         said = [r for r in caplog.records if "SMTP_HOST is not set" in r.getMessage()]
         assert len(said) == 1
+
+
+def test_resolved_email_asks_the_customer_for_a_rating_and_staff_links_go_to_the_backoffice(
+        runner, smtp, make_user, make_ticket, staff):
+    ticket = make_ticket(make_user("Kunde"))
+    assignee = ticket.assignee
+    tickets.reply_and_set_status(assignee, ticket, "Driveren er installeret.", "resolved")
+    db.session.commit()
+    runner.invoke(args=["jobs", "run-once"])
+    [resolved] = smtp.to("kunde@example.com")
+    assert f"http://helpdesk.test/tickets/{ticket.number}#rate" in text_of(resolved)
+    [assigned] = smtp.to(assignee.email)
+    assert f"http://helpdesk.test/admin/ticket/handle/{ticket.number}" in text_of(assigned)
