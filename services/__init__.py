@@ -1,4 +1,7 @@
 """The rules of the desk. Views, CLI commands and jobs call these; they never commit."""
+from flask_babel import lazy_gettext as _l
+
+SUPPORT_LEVELS = (1, 2, 3)
 
 
 class DomainError(Exception):
@@ -31,3 +34,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def parse_level(value) -> int:
+    """A support level from user input (1, 2 or 3), or Invalid."""
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = None
+    if level not in SUPPORT_LEVELS:
+        raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
+    return level

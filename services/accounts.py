@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Role, User, db, utcnow
-from services import Conflict, Invalid, NotFound
+from services import Conflict, Invalid, NotFound, parse_level
 
 MIN_PASSWORD_LENGTH = 12
 LANGUAGES = ("en", "da")
@@ -73,11 +73,7 @@ def create_user(username: str, password: str, role: str = Role.CUSTOMER, level: 
         role = Role(role)
     except ValueError:
         raise Invalid(_l("Not a valid choice."), field="role") from None
-    if role == Role.SUPPORTER:
-        if level not in (1, 2, 3):
-            raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
-    else:
-        level = None
+    level = parse_level(level) if role == Role.SUPPORTER else None
     username = _check_username(username)
     problem = password_problem(password or "", username)
     if problem:

@@ -24,7 +24,7 @@ from models import (
     db,
     utcnow,
 )
-from services import Forbidden, Invalid, NotFound, sla
+from services import Forbidden, Invalid, NotFound, parse_level, sla
 from services import permissions as can
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
@@ -321,13 +321,7 @@ def _target_level(ticket: Ticket, level, named: User | None) -> int:
         if named is not None and named.level:
             return named.level
         return min(ticket.level + 1, 3)
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        raise Invalid(_l("Level must be 1, 2 or 3."), field="level") from None
-    if level not in (1, 2, 3):
-        raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
-    return level
+    return parse_level(level)
 
 
 def take(actor: User, ticket: Ticket) -> Outcome:

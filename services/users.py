@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import ACTIVE_STATUSES, Role, Ticket, User, db, utcnow
-from services import Forbidden, Invalid
+from services import Forbidden, Invalid, parse_level
 from services.accounts import hash_password, new_session_token, set_password
 from services.assignment import least_loaded, set_assignee
 from services.audit import record
@@ -71,12 +71,7 @@ def set_level(actor: User, user: User, level) -> int:
     _require_admin(actor)
     if user.role != Role.SUPPORTER:
         raise Invalid(_l("Only supporters have a level."), field="level")
-    try:
-        level = int(level)
-    except (TypeError, ValueError):
-        raise Invalid(_l("Level must be 1, 2 or 3."), field="level") from None
-    if level not in (1, 2, 3):
-        raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
+    level = parse_level(level)
     if level == user.level:
         return 0
     record(None, actor, "user_level", old=f"{user.username}: {user.level}",
