@@ -43,10 +43,11 @@ def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None)
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         process.stderr.close()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
