@@ -1,4 +1,4 @@
-"""Ticket search index: FTS5 on SQLite, full text GIN index on PostgreSQL
+"""Ticket search index (FTS5 on SQLite, full text GIN on PostgreSQL); grid sort indexes
 
 Revision ID: 0060
 Revises: 0040
@@ -49,6 +49,9 @@ def _run(statements):
 
 
 def upgrade():
+    # The grids filter by status or assignee and sort by number, id as tie-breaker.
+    op.create_index("ix_tickets_status_number_id", "tickets", ["status", "number", "id"])
+    op.create_index("ix_tickets_assignee_number_id", "tickets", ["assignee_id", "number", "id"])
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _run(SQLITE_UP)
@@ -62,3 +65,5 @@ def downgrade():
         _run(SQLITE_DOWN)
     elif dialect == "postgresql":
         _run(POSTGRES_DOWN)
+    op.drop_index("ix_tickets_assignee_number_id", table_name="tickets")
+    op.drop_index("ix_tickets_status_number_id", table_name="tickets")
