@@ -95,13 +95,14 @@ def prepare(env: dict) -> dict:
     from sqlalchemy import func, select
 
     from app import create_app
-    from models import Comment, Ticket, User, db
+    from models import Comment, Status, Ticket, User, db
     from services import accounts
     app = create_app()
     with app.app_context(), app.test_request_context():
         supporter = db.session.scalar(select(User).where(User.username == "LevelOneSupporter1"))
-        ticket = db.session.scalar(select(Ticket).where(Ticket.assignee_id == supporter.id)
-                                   .order_by(Ticket.id.desc()).limit(1))
+        ticket = db.session.scalar(select(Ticket).where(
+            Ticket.assignee_id == supporter.id, Ticket.status == Status.OPEN)
+            .order_by(Ticket.id.desc()).limit(1))
         have = db.session.scalar(select(func.count()).where(Comment.ticket_id == ticket.id))
         db.session.add_all(Comment(ticket_id=ticket.id, author_id=ticket.customer_id,
                                    body=f"Benchmark reply {n}") for n in range(have, 200))
