@@ -75,12 +75,14 @@ def login(base: str, username: str, password: str) -> str:
     return cookie
 
 
-def probe(url: str, headers: dict) -> tuple[int, str]:
-    """One request: (status, X-SQL-Statements)."""
+def probe(url: str, headers: dict) -> tuple[int, str, float]:
+    """One request alone: (status, X-SQL-Statements, milliseconds)."""
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
         response.read()
-        return response.status, response.headers.get("X-SQL-Statements", "")
+        return (response.status, response.headers.get("X-SQL-Statements", ""),
+                (time.perf_counter() - started) * 1000)
 
 
 def wrk(url: str, headers: dict, seconds: int, connections: int, method: str = "GET",
@@ -130,14 +132,18 @@ def download(port: int, path: str, headers: dict) -> dict:
     response = connection.getresponse()
     first = response.read1(65536)
     first_byte = time.perf_counter() - started
-    size, lines = len(first), first.count(b"\n")
-    while chunk := response.read1(1 << 20):
-        size += len(chunk)
-        lines += chunk.count(b"\n")
+    size, lines, complete = len(first), first.count(b"\n"), True
+    try:
+        while chunk := response.read1(1 << 20):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    except http.client.IncompleteRead:
+        complete = False  # the server stopped mid-answer (e.g. gunicorn's worker timeout)
     total = time.perf_counter() - started
     connection.close()
     return {"status": response.status, "first_byte": first_byte, "total": total,
-            "bytes": size, "lines": lines, "sql": response.headers.get("X-SQL-Statements", "")}
+            "bytes": size, "lines": lines, "complete": complete,
+            "sql": response.headers.get("X-SQL-Statements", "")}
 
 
 def fmt(value, digits: int = 1) -> str:
