@@ -9,8 +9,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ConfigError, load_config
-from extensions import babel, begin_write, csrf, limiter, login_manager, migrate
+from extensions import (
+    babel,
+    begin_write,
+    csrf,
+    install_sql_counter,
+    limiter,
+    login_manager,
+    migrate,
+)
 from models import User, db
+from services.notify import unread_count, unread_count_query
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +63,24 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    install_sql_counter(app)
 
 
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token,
-                                                User.active.is_(True)))
+    """The session's user, with their unread notification count in the same query (every page
+    shows it)."""
+    row = db.session.execute(select(User, unread_count_query(User.id)).where(
+        User.session_token == session_token, User.active.is_(True))).first()
+    if row is None:
+        return None
+    g.unread_notifications = (row[0].id, row[1])
+    return row[0]
+
+
+def page_unread_count(user: User) -> int:
+    """The layout's notification badge: the count loaded with the user, else a query."""
+    known = g.get("unread_notifications")
+    return known[1] if known and known[0] == user.id else unread_count(user)
 
 
 def _signed_in_user() -> User | None:
@@ -114,8 +136,7 @@ def configure_requests(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     from services import permissions
     from services.documents import render_markdown
-    from services.notify import unread_count
-    app.jinja_env.globals.update(can=permissions, unread_count=unread_count,
+    app.jinja_env.globals.update(can=permissions, unread_count=page_unread_count,
                                  get_locale=get_locale, render_markdown=render_markdown)
 
 

@@ -70,4 +70,6 @@ def load_config() -> dict:
         "LANGUAGES": ["en", "da"],
         "WTF_CSRF_TIME_LIMIT": None,
         "FLASK_ADMIN_SWATCH": "default",
+        # Benchmark instrumentation: answers carry X-SQL-Statements (off in production).
+        "SQL_COUNT_HEADER": _bool("SQL_COUNT_HEADER", False),
     }

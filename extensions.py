@@ -1,7 +1,7 @@
 """Flask extensions, unbound here and bound in create_app."""
 import sqlite3
 
-from flask import request
+from flask import g, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -57,3 +57,34 @@ def begin_write() -> None:
 def account_key() -> str:
     """Rate-limit key for logins: the account named in the form."""
     return "account:" + (request.form.get("username") or "").strip().lower()
+
+
+# Transaction control is not a query: the benchmark counts what the page asks the database.
+_NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+def is_query(statement: str) -> bool:
+    """A statement that reads or writes rows (not BEGIN, COMMIT, PRAGMA ...)."""
+    return not statement.lstrip().upper().startswith(_NOT_QUERIES)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count_statement(_conn, _cursor, statement, _parameters, _context, _executemany):
+    """With SQL_COUNT_HEADER on, count each request's queries for the X-SQL-Statements header."""
+    if has_request_context() and "sql_statements" in g and is_query(statement):
+        g.sql_statements += 1
+
+
+def install_sql_counter(app) -> None:
+    """Opt-in (SQL_COUNT_HEADER=1): every answer says how many queries it took."""
+    if not app.config.get("SQL_COUNT_HEADER"):
+        return
+
+    @app.before_request
+    def start_counting():
+        g.sql_statements = 0
+
+    @app.after_request
+    def report_count(response):
+        response.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+        return response

@@ -189,6 +189,9 @@ class Ticket(db.Model):
     __table_args__ = (
         CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
         Index("ix_tickets_status_id", "status", "id"),
+        # The grids sort by number (newest first), id as tie-breaker.
+        Index("ix_tickets_status_number_id", "status", "number", "id"),
+        Index("ix_tickets_assignee_number_id", "assignee_id", "number", "id"),
         Index("ix_tickets_assignee_status_id", "assignee_id", "status", "id"),
         Index("ix_tickets_level_status_id", "level", "status", "id"),
         Index("ix_tickets_customer_id_id", "customer_id", "id"),

@@ -66,6 +66,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# The search index (migration 0060) is database-specific SQL, not part of the models.
+SEARCH_OBJECTS = ("tickets_fts", "ix_tickets_fulltext")
+
+
+def include_object(object, name, type_, reflected, compare_to):
+    """Autogenerate leaves the search index objects alone."""
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -85,6 +94,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -8,6 +8,7 @@ event per ticket, and supporter loads that add up.
 import random
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from models import Counter, Rating, Role, Status, Ticket, TicketType, User, db, utcnow
@@ -49,13 +50,14 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     next_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
     first_number = last - count + 1
     start = (utcnow() - timedelta(days=365)).replace(microsecond=0)
+    settled_before = utcnow() - timedelta(days=_settled_days())
     _prepare_bulk_load()
     for done in range(0, count, chunk):
         size = min(chunk, count - done)
         tickets, comments, events = [], [], []
         for offset in range(done, done + size):
             row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
-                              supporters, start)
+                              supporters, start, settled_before)
             tickets.append(row)
             _add_children(row, comments_per_ticket, comments, events)
         _write("tickets", TICKET_COLUMNS, tickets)
@@ -68,11 +70,13 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     db.session.commit()
 
 
-def _ticket_row(rng, ticket_id, number, customers, supporters, start) -> tuple:
+def _ticket_row(rng, ticket_id, number, customers, supporters, start, settled_before) -> tuple:
     level = rng.choices((1, 2, 3), weights=(70, 25, 5))[0]
     status = rng.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
     impact, urgency = rng.choice(tuple(Rating)), rng.choice(tuple(Rating))
     created = start + timedelta(seconds=rng.randrange(365 * 86400))
+    if status in (Status.PENDING, Status.RESOLVED) and created < settled_before:
+        status = Status.CLOSED  # the jobs would have closed it long ago: no backlog for them
     updated = created + timedelta(hours=1)
     finished = status in (Status.RESOLVED, Status.CLOSED)
     staff = supporters[level]
@@ -83,6 +87,13 @@ def _ticket_row(rng, ticket_id, number, customers, supporters, start) -> tuple:
             _timestamp(updated), _timestamp(updated) if finished else None,
             _timestamp(created + timedelta(hours=2)) if status == Status.CLOSED else None,
             0, "ok", False)
+
+
+def _settled_days() -> float:
+    """Pending and resolved tickets older than this would be warned or closed by the jobs."""
+    config = current_app.config
+    return min(config["AUTO_CLOSE_DAYS"] - config["AUTO_CLOSE_WARNING_DAYS"],
+               config["REOPEN_DAYS"])
 
 
 def _add_children(row: tuple, comments_per_ticket: int, comments: list, events: list) -> None:

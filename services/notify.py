@@ -74,9 +74,16 @@ def _queue_email(user: User, ticket: Ticket, message: str, comment: Comment | No
     mail.queue_email(user.email, f"[#{ticket.number}] {ticket.title}", body_text, body_html)
 
 
+def unread_count_query(user_id):
+    """Scalar subquery: how many notifications of `user_id` are unread."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    """How many notifications of `user` are unread."""
+    return db.session.scalar(select(unread_count_query(user.id))) or 0
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:

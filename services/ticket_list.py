@@ -6,8 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Ticket, User, db
 from services.permissions import visible_tickets
-
-MAX_NUMBER = 2**31 - 1
+from services.search import ticket_matches
 
 
 @dataclass
@@ -17,7 +16,7 @@ class TicketFilters:
     priority: str | None = None
     assignee: str | None = None  # a username
     level: int | None = None
-    q: str | None = None  # words in the title, or a ticket number
+    q: str | None = None  # words in the title or description, or a ticket number
 
 
 def _conditions(reader: User, filters: TicketFilters) -> list:
@@ -29,11 +28,8 @@ def _conditions(reader: User, filters: TicketFilters) -> list:
     if filters.assignee is not None:
         conditions.append(Ticket.assignee_id == select(User.id).where(
             User.username == filters.assignee).scalar_subquery())
-    query = (filters.q or "").strip()
-    if query.isdigit() and int(query) <= MAX_NUMBER:
-        conditions.append(Ticket.number == int(query))
-    elif query:
-        conditions.append(Ticket.title.icontains(query, autoescape=True))
+    if (filters.q or "").strip():
+        conditions.append(ticket_matches(filters.q))
     return conditions
 
 

@@ -336,7 +336,9 @@ def take(actor: User, ticket: Ticket) -> Outcome:
     return Outcome(ticket)
 
 
-def mark_read_by_assignee(actor: User, ticket: Ticket) -> None:
-    """The assignee opened the ticket: the unread-reply marker goes."""
+def mark_read_by_assignee(actor: User, ticket: Ticket) -> bool:
+    """The assignee opened the ticket: the unread-reply marker goes; True if it was there."""
     if ticket.assignee_id == actor.id and ticket.unread_by_assignee:
         ticket.unread_by_assignee = False
+        return True
+    return False

@@ -27,11 +27,12 @@ def visible_comments(reader: User, ticket: Ticket):
     return db.session.scalars(statement).all()
 
 
-def visible_events(reader: User, ticket: Ticket):
+def visible_events(reader: User, ticket: Ticket, also: frozenset = frozenset()):
+    """The audit events `reader` may see, plus those whose action is in `also`."""
     statement = (select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
                  .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id))
     if not can_see_internal(reader):
-        statement = statement.where(AuditEvent.action.in_(CUSTOMER_VISIBLE_ACTIONS))
+        statement = statement.where(AuditEvent.action.in_(CUSTOMER_VISIBLE_ACTIONS | also))
     return db.session.scalars(statement).all()
 
 
@@ -50,13 +51,19 @@ class Timeline:
 
 
 def timeline(reader: User, ticket: Ticket) -> Timeline:
-    """Comments (with their attachments) and audit events in time order; three queries."""
+    """Comments (with their attachments) and audit events in time order.
+
+    Two queries, three when the ticket has attachments: every stored attachment left an
+    "attachment" event, so a ticket without one skips the attachment query.
+    """
+    events = visible_events(reader, ticket, also=frozenset({"attachment"}))
     by_comment: dict[int | None, list[Attachment]] = {}
-    for attachment in visible_attachments(reader, ticket):
-        by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    if any(e.action == "attachment" for e in events):
+        for attachment in visible_attachments(reader, ticket):
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
     entries = [Entry(c.created_at, "comment", comment=c, attachments=tuple(by_comment.get(c.id, ())))
                for c in visible_comments(reader, ticket)]
-    entries += [Entry(e.created_at, "event", event=e) for e in visible_events(reader, ticket)
+    entries += [Entry(e.created_at, "event", event=e) for e in events
                 if e.action not in ("commented", "attachment")]
     entries.sort(key=lambda entry: (entry.at, entry.kind == "comment"))
     return Timeline(entries, by_comment.get(None, []))

@@ -2,6 +2,7 @@
 from flask import abort, flash
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Ticket, db
 from services import DomainError
@@ -10,7 +11,8 @@ from services.permissions import can_view
 
 def ticket_or_404(number: int) -> Ticket:
     """The ticket with this number if the signed-in user may read it; 404 otherwise."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number).options(
+        joinedload(Ticket.assignee), joinedload(Ticket.customer), joinedload(Ticket.service)))
     if ticket is None or not can_view(current_user, ticket):
         abort(404)
     return ticket

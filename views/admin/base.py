@@ -22,6 +22,8 @@ COUNT_CAP = 10_000
 class CappedCount(int):
     """A row count that stopped at the cap; shown as "10,000+"."""
 
+    capped = True  # templates tell it from a plain count
+
     def __str__(self) -> str:
         return f"{COUNT_CAP:,}+"
 

@@ -41,8 +41,13 @@ def csv_response(filename: str, columns, query, value_of) -> Response:
 
     def generate():
         yield writer.writerow([str(label) for _name, label in columns])
+        lines = []
         for values in _rows(columns, query, value_of):
-            yield writer.writerow(values)
+            lines.append(writer.writerow(values))
+            if len(lines) == BATCH:  # one write per batch, not one per row
+                yield "".join(lines)
+                lines = []
+        yield "".join(lines)
 
     return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}.csv"})

@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import CannedReply, Priority, Rating, Status, TicketType, db
+from models import CannedReply, Priority, Rating, Status, Ticket, TicketType, db
 from services import DomainError, NotFound, attachments, tickets
+from services.permissions import can_change, can_comment
 from services.timeline import timeline
 from views import flash_warnings, form_error, ticket_or_404
 from views.admin import operations
@@ -18,14 +19,24 @@ BULK_OPERATIONS = {
 }
 
 
-def choices() -> dict:
-    """The values the handling page and the bulk forms offer."""
+def choices(ticket: Ticket | None = None) -> dict:
+    """The values the handling page (for `ticket`) and the bulk forms offer."""
     def pairs(enum_cls):
         return [(member.value, member.value) for member in enum_cls]
 
+    # Only someone who may change the ticket picks a supporter: nobody else pays the query.
+    wanted = ticket is None or can_change(current_user, ticket)
     return {"statuses": pairs(Status), "types": pairs(TicketType), "ratings": pairs(Rating),
             "priorities": pairs(Priority), "levels": [(n, str(n)) for n in (1, 2, 3)],
-            "supporters": operations.supporters_by_level()}
+            "supporters": operations.supporters_by_level() if wanted else {}}
+
+
+def _canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:
+    """(id, title, text) of each canned reply, for someone who may reply."""
+    if not can_comment(current_user, ticket):
+        return []
+    canned = db.session.scalars(select(CannedReply).order_by(CannedReply.title)).all()
+    return [(c.id, c.title, operations.canned_text(c, ticket)) for c in canned]
 
 
 class HandlingMixin:
@@ -34,13 +45,11 @@ class HandlingMixin:
     @expose("/handle/<int:number>")
     def handle(self, number: int):
         ticket = ticket_or_404(number)
-        tickets.mark_read_by_assignee(current_user, ticket)
-        db.session.commit()
-        canned = db.session.scalars(select(CannedReply).order_by(CannedReply.title)).all()
+        if tickets.mark_read_by_assignee(current_user, ticket):
+            db.session.commit()  # only then: a commit expires the loaded rows
         return self.render("admin/ticket_handle.html", ticket=ticket,
                            timeline=timeline(current_user, ticket),
-                           canned=[(c.id, c.title, operations.canned_text(c, ticket))
-                                   for c in canned], **choices())
+                           canned=_canned_replies(ticket), **choices(ticket))
 
     @expose("/handle/<int:number>/<operation>", methods=("POST",))
     def operate(self, number: int, operation: str):

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from models import ACTIVE_STATUSES, Role, Ticket, db
 from services.permissions import visible_tickets
+from services.search import ticket_matches
 from views.admin import operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
@@ -66,13 +67,22 @@ class TicketGrid(StaffModelView):
                           "resolution_due_at", "sla_state"]
     column_formatters = {"number": _number_link, "created_at": _localtime,
                          "updated_at": _localtime, "resolution_due_at": sla_column_formatter}
-    column_display_actions = False
+    column_display_actions = False  # no per-row icons: they were half the rendering time
+    list_template = "admin/ticket_list.html"
     exporter_roles = OVERSEERS
     action_roles = {"status": WRITERS, "reassign": WRITERS, "escalate": WRITERS,
                     "priority": WRITERS}
 
     def scope(self):
         return visible_tickets(current_user)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Search through the index (services/search.py), not LIKE over every row."""
+        condition = ticket_matches(search)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
 
     @action("status", _l("Set status"))
     def action_status(self, ids):

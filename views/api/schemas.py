@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from models import Priority, Rating, Role, Status, TicketType
-from services.ticket_list import MAX_NUMBER
+from services.search import MAX_NUMBER
 from services.tickets import BODY_MAX, TITLE_MAX
 
 MAX_PER_PAGE = 100

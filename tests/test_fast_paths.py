@@ -1,0 +1,116 @@
+"""The fast paths: query counts that do not grow with rows, capped deep pages, streamed export."""
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from extensions import is_query
+from models import Comment, Service, db
+from services import tickets
+
+
+@pytest.fixture
+def config(config):
+    return {**config, "SQL_COUNT_HEADER": True}
+
+
+@contextmanager
+def counted_queries():
+    """The statements (not BEGIN/COMMIT) the database receives inside the block."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest):
+        if is_query(statement):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _add_comments(ticket, author, count: int) -> None:
+    """Conversation filler (the services are exercised elsewhere; here only the reading)."""
+    db.session.add_all(Comment(ticket_id=ticket.id, author_id=author.id, body=f"Reply {n}")
+                       for n in range(count))
+    db.session.commit()
+
+
+def _handling_queries(client, number: int) -> int:
+    with counted_queries() as statements:
+        response = client.get(f"/admin/ticket/handle/{number}")
+    assert response.status_code == 200
+    assert response.headers["X-SQL-Statements"] == str(len(statements))
+    return len(statements)
+
+
+def test_handling_page_with_200_comments_takes_at_most_6_queries(client, staff, make_ticket):
+    made = [make_ticket() for _ in range(3)]
+    short, long = [t for t in made if t.assignee_id == made[0].assignee_id][:2]  # same reader
+    tickets.add_comment(short.assignee, short, "Internal look", internal=True)
+    tickets.add_comment(long.assignee, long, "Internal look", internal=True)
+    db.session.commit()
+    _add_comments(short, short.customer, 3)
+    _add_comments(long, long.customer, 200)
+    client.login(long.assignee.username)
+    assert _handling_queries(client, long.number) <= 6
+    assert _handling_queries(client, long.number) == _handling_queries(client, short.number)
+    page = client.get(f"/admin/ticket/handle/{long.number}").get_data(as_text=True)
+    assert page.count('class="comment') == 201
+
+
+def test_grid_queries_do_not_grow_with_rows(client, demo, make_ticket):
+    services = db.session.scalars(select(Service)).all()  # the demo's catalog
+    customers = [demo[name] for name in ("Kunde", "CustomerJannet", "CustomerRaul")]
+    make_ticket(customers[0], service=services[0])
+    client.login("admin", "helpdesk-demo")
+    with counted_queries() as few:
+        client.get("/admin/ticket/")
+    for n in range(30):
+        make_ticket(customers[n % 3], service=services[n % len(services)])
+    with counted_queries() as many:
+        page = client.get("/admin/ticket/").get_data(as_text=True)
+    assert len(re.findall(r"/admin/ticket/handle/\d+", page)) == 31
+    assert len(many) == len(few) <= 4
+    supporter = client.application.test_client()
+    supporter.login("LevelOneSupporter1", "helpdesk-demo")
+    for grid in ("my-tickets", "readable", "queue"):
+        with counted_queries() as statements:
+            assert supporter.get(f"/admin/{grid}/").status_code == 200
+        assert len(statements) <= 4, grid
+
+
+def test_deep_pages_stop_at_the_cap_with_a_hint_to_filter(client, staff, make_ticket, monkeypatch):
+    from views.admin import base
+    monkeypatch.setattr(base, "COUNT_CAP", 4)
+    for _ in range(7):
+        make_ticket()
+    client.login("boss")
+    first = client.get("/admin/ticket/?page=0").get_data(as_text=True)
+    assert "4+" in first and 'id="deep-page-hint"' in first
+    deep = client.get("/admin/ticket/?page=100000").get_data(as_text=True)
+    # page size 50 > cap: the first page is also the last one anybody can reach
+    assert re.findall(r"/admin/ticket/handle/(\d+)", deep) == ["7", "6", "5", "4", "3", "2", "1"]
+    narrowed = client.get("/admin/ticket/?search=%237").get_data(as_text=True)
+    assert 'id="deep-page-hint"' not in narrowed
+
+
+def test_csv_export_streams_before_reading_the_rows(client, staff, make_user, make_ticket):
+    anna = make_user("anna")
+    for n in range(3):
+        make_ticket(anna, title=f"-{n} looks like a formula", description="x")
+    client.login("boss")
+    with counted_queries() as statements:
+        response = client.get("/admin/ticket/export/csv/", buffered=False)
+        body = iter(response.response)
+        header = next(body)
+        read_before_first_chunk = [s for s in statements if "tickets.title" in s]
+        rest = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
+    response.close()
+    assert (header if isinstance(header, str) else header.decode()).startswith("Number,Title")
+    assert read_before_first_chunk == []  # the header left before the rows were asked for
+    assert any("tickets.title" in s for s in statements)
+    assert rest.decode().count("\n") == 3
+    assert all(line.split(",")[1].startswith("'-") for line in rest.decode().splitlines())
