@@ -9,6 +9,7 @@ from sqlalchemy.orm import Query
 from models import Role, db, utcnow
 from services import DomainError
 from views.admin import export
+from views.labels import TranslatedColumns
 
 STAFF = frozenset({Role.SUPPORTER, Role.MANAGER, Role.ADMIN})
 WRITERS = frozenset({Role.SUPPORTER, Role.ADMIN})
@@ -47,7 +48,7 @@ def has_role(roles) -> bool:
     return current_user.is_authenticated and current_user.role in roles
 
 
-class StaffModelView(ModelView):
+class StaffModelView(TranslatedColumns, ModelView):
     """Role-gated, row-scoped, never deleting. Subclasses set the class attributes below.
 
     Permissions are read per request through properties, never by changing attributes:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import CannedReply, Priority, Rating, Status, TicketType, db
 from services import DomainError, NotFound, attachments, tickets
 from services.timeline import timeline
-from views import flash_warnings, form_error, ticket_or_404
+from views import flash_warnings, form_error, labels, ticket_or_404
 from views.admin import operations
 
 BULK_OPERATIONS = {
@@ -20,11 +20,10 @@ BULK_OPERATIONS = {
 
 def choices() -> dict:
     """The values the handling page and the bulk forms offer."""
-    def pairs(enum_cls):
-        return [(member.value, member.value) for member in enum_cls]
-
-    return {"statuses": pairs(Status), "types": pairs(TicketType), "ratings": pairs(Rating),
-            "priorities": pairs(Priority), "levels": [(n, str(n)) for n in (1, 2, 3)],
+    return {"statuses": labels.choices(Status), "types": labels.choices(TicketType),
+            "ratings": labels.choices(Rating),
+            "priorities": [(p.value, p.value) for p in Priority],
+            "levels": [(n, str(n)) for n in (1, 2, 3)],
             "supporters": operations.supporters_by_level()}
 
 
