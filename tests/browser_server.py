@@ -5,6 +5,7 @@ The database is a new SQLite file in a temporary directory, or, when TEST_DATABA
 a new database on that PostgreSQL server (dropped afterwards).
 """
 import os
+import re
 import subprocess
 import sys
 import time
@@ -130,3 +131,23 @@ def serious_violations(page) -> list[str]:
     return [f"{v['impact']}: {v['id']}: {v['help']} at "
             + ", ".join(str(node["target"]) for node in v["nodes"][:5])
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def log_in(page, base: str, username: str, language: str) -> None:
+    """From the start page: the Login link, the form, then the interface language if needed
+    (the switch in the navigation, which also saves it on the profile)."""
+    page.goto(base + "/")
+    page.get_by_role("link", name=re.compile(r"^(Login|Log ind)$")).first.click()
+    page.get_by_label(re.compile(r"^(Username|Brugernavn)$")).fill(username)
+    page.get_by_label(re.compile(r"^(Password|Adgangskode)$")).fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    if page.evaluate("document.documentElement.lang") != language:
+        page.locator(f"button[name=language][value={language}]").click()
+        page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == language
+
+
+def log_out(page) -> None:
+    page.locator("form[action='/logout'] button").click()
+    page.wait_for_url("**/login")

@@ -75,7 +75,7 @@ def _danish_page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     html = response.get_data(as_text=True)
-    assert '<html lang="da">' in html or 'html_lang.js" data-lang="da"' in html, url
+    assert '<html lang="da">' in html or 'admin_a11y.js" data-lang="da"' in html, url
     return visible_text(html)
 
 

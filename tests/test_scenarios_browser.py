@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_server import ARTIFACTS, DEMO_PASSWORD, chromium, demo_server, needs_chromium, new_page
+from tests.browser_server import (
+    ARTIFACTS,
+    chromium,
+    demo_server,
+    log_in,
+    log_out,
+    needs_chromium,
+    new_page,
+)
 
 pytestmark = needs_chromium
 
@@ -65,22 +73,10 @@ class Desk:
         self.shots.append(path)
 
     def log_in(self, username: str) -> None:
-        """From the start page: the Login link, the form, then the interface language."""
-        page = self.page
-        page.goto(self.base + "/")
-        page.get_by_role("link", name=re.compile(r"^(Login|Log ind)$")).first.click()
-        page.get_by_label(re.compile(r"^(Username|Brugernavn)$")).fill(username)
-        page.get_by_label(re.compile(r"^(Password|Adgangskode)$")).fill(DEMO_PASSWORD)
-        page.locator("main button[type=submit]").click()
-        page.wait_for_load_state()
-        if page.evaluate("document.documentElement.lang") != self.language:
-            page.locator(f"button[name=language][value={self.language}]").click()
-            page.wait_for_load_state()
-        assert page.evaluate("document.documentElement.lang") == self.language
+        log_in(self.page, self.base, username, self.language)
 
     def log_out(self) -> None:
-        self.page.locator("form[action='/logout'] button").click()
-        self.page.wait_for_url("**/login")
+        log_out(self.page)
 
     # The customer's side.
     def submit_ticket(self, title: str, description: str) -> int:

@@ -3,6 +3,11 @@
 The database keeps the English values ("open", "incident"); pages, grids and filters show
 `label(value)` in the reader's language. Templates call the Jinja global `label`.
 """
+import enum
+from datetime import datetime
+
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from models import OutboxStatus, Pin, Rating, Role, SlaState, Status, TicketType
@@ -74,10 +79,22 @@ COLUMN_NAMES = {
 }
 
 
-class TranslatedColumns:
-    """Flask-Admin mixin: column headings and filter names from COLUMN_NAMES unless the view
-    labels them, kept lazy (Flask-Admin turns a computed filter name into English text)."""
+def _time_cell(view, value, name) -> str:
+    return format_datetime(value, "short")
+
+
+def _enum_cell(view, value, name) -> str:
+    return label(value)
+
+
+class LocalisedColumns:
+    """Flask-Admin mixin: headings and filter names from COLUMN_NAMES unless the view labels
+    them (kept lazy: Flask-Admin turns a computed filter name into English text), enum values
+    as labels and times in the reader's locale and time zone, in lists and details."""
 
     def __init__(self, *args, **kwargs):
         self.column_labels = {**COLUMN_NAMES, **(self.column_labels or {})}
+        localised = {datetime: _time_cell, enum.Enum: _enum_cell}
+        self.column_type_formatters = {**typefmt.BASE_FORMATTERS, **localised}
+        self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **localised}
         super().__init__(*args, **kwargs)

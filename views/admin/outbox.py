@@ -13,7 +13,7 @@ from models import OutboxEmail, OutboxStatus, db
 from services import DomainError, mail
 from services.permissions import is_admin
 from views.admin.base import staff_only_callback
-from views.labels import TranslatedColumns, choices
+from views.labels import LocalisedColumns, choices
 
 
 class StatusFilter(FilterEqual):
@@ -24,7 +24,7 @@ class StatusFilter(FilterEqual):
         return value in {status.value for status in OutboxStatus}
 
 
-class OutboxAdmin(TranslatedColumns, ModelView):
+class OutboxAdmin(LocalisedColumns, ModelView):
     """Read-only list of outbox rows; changes go through services.mail."""
     can_create = can_edit = can_delete = False
     can_export = False
