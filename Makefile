@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean translations catalogues
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,20 @@ instance/secret_key:
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
-run: $(VENV)/.installed instance/secret_key
+# The .po catalogues are committed; the .mo files are built from them.
+catalogues: $(VENV)/.installed
+	$(BIN)/python scripts/translations.py compile
+
+# After adding strings: extract, merge into translations/*/messages.po, compile, list what is left.
+translations: $(VENV)/.installed
+	$(BIN)/python scripts/translations.py
+
+run: $(VENV)/.installed instance/secret_key catalogues
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed catalogues
 	$(BIN)/python scripts/run_tests.py
 
 bench: $(VENV)/.installed

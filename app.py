@@ -136,8 +136,10 @@ def configure_requests(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     from services import permissions
     from services.documents import render_markdown
+    from views.labels import event_value, field_name, label
     app.jinja_env.globals.update(can=permissions, unread_count=page_unread_count,
-                                 get_locale=get_locale, render_markdown=render_markdown)
+                                 get_locale=get_locale, render_markdown=render_markdown,
+                                 label=label, event_value=event_value, field_name=field_name)
 
 
 def localtime(value, format: str = "short") -> str:

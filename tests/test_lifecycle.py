@@ -174,7 +174,7 @@ def test_internal_notes_never_reach_the_customer(client, make_user, make_ticket,
     for url in (f"/tickets/{ticket.number}", "/tickets/", "/notifications/"):
         page = client.get(url).get_data(as_text=True)
         assert "SECRET-INTERNAL-NOTE" not in page and "VIP-REASON" not in page
-    assert "changed the type from incident to request" in client.get(
+    assert "changed the type from Incident to Request" in client.get(
         f"/tickets/{ticket.number}").get_data(as_text=True)
 
 

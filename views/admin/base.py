@@ -9,6 +9,7 @@ from sqlalchemy.orm import Query
 from models import Role, db, utcnow
 from services import DomainError
 from views.admin import export
+from views.labels import LocalisedColumns
 
 STAFF = frozenset({Role.SUPPORTER, Role.MANAGER, Role.ADMIN})
 WRITERS = frozenset({Role.SUPPORTER, Role.ADMIN})
@@ -49,7 +50,7 @@ def has_role(roles) -> bool:
     return current_user.is_authenticated and current_user.role in roles
 
 
-class StaffModelView(ModelView):
+class StaffModelView(LocalisedColumns, ModelView):
     """Role-gated, row-scoped, never deleting. Subclasses set the class attributes below.
 
     Permissions are read per request through properties, never by changing attributes:

@@ -10,7 +10,7 @@ from models import CannedReply, Priority, Rating, Status, Ticket, TicketType, db
 from services import DomainError, NotFound, attachments, tickets
 from services.permissions import can_change, can_comment
 from services.timeline import timeline
-from views import flash_warnings, form_error, ticket_or_404
+from views import flash_warnings, form_error, labels, ticket_or_404
 from views.admin import operations
 
 BULK_OPERATIONS = {
@@ -21,13 +21,11 @@ BULK_OPERATIONS = {
 
 def choices(ticket: Ticket | None = None) -> dict:
     """The values the handling page (for `ticket`) and the bulk forms offer."""
-    def pairs(enum_cls):
-        return [(member.value, member.value) for member in enum_cls]
-
     # Only someone who may change the ticket picks a supporter: nobody else pays the query.
     wanted = ticket is None or can_change(current_user, ticket)
-    return {"statuses": pairs(Status), "types": pairs(TicketType), "ratings": pairs(Rating),
-            "priorities": pairs(Priority), "levels": [(n, str(n)) for n in (1, 2, 3)],
+    return {"statuses": labels.choices(Status), "types": labels.choices(TicketType),
+            "ratings": labels.choices(Rating), "priorities": [(p.value, p.value) for p in Priority],
+            "levels": [(n, str(n)) for n in (1, 2, 3)],
             "supporters": operations.supporters_by_level() if wanted else {}}
 
 

@@ -15,6 +15,7 @@ from services import DomainError, documents
 from views import form_error
 from views.admin.base import ADMINS, OVERSEERS, WRITERS, StaffModelView
 from views.admin.operations import parse_ids
+from views.labels import choices
 
 
 def _markdown(view, context, model, name):
@@ -23,7 +24,7 @@ def _markdown(view, context, model, name):
 
 class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 16, "class": "md-source"})
+    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 16, "data-md-source": "1"})
     public = BooleanField(_l("Public (customers can read it)"))
 
 
@@ -43,6 +44,7 @@ class DocumentAdmin(StaffModelView):
     column_default_sort = ("title", False)
     column_formatters_detail = {"body": _markdown}
     column_labels = {"pinned_as": _l("Pinned as")}
+    column_choices = {"pinned_as": choices(Pin)}
 
     def get_create_form(self):
         return DocumentForm

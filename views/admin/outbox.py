@@ -13,6 +13,7 @@ from models import OutboxEmail, OutboxStatus, db
 from services import DomainError, mail
 from services.permissions import is_admin
 from views.admin.base import staff_only_callback
+from views.labels import LocalisedColumns, choices
 
 
 class StatusFilter(FilterEqual):
@@ -23,7 +24,7 @@ class StatusFilter(FilterEqual):
         return value in {status.value for status in OutboxStatus}
 
 
-class OutboxAdmin(ModelView):
+class OutboxAdmin(LocalisedColumns, ModelView):
     """Read-only list of outbox rows; changes go through services.mail."""
     can_create = can_edit = can_delete = False
     can_export = False
@@ -33,8 +34,9 @@ class OutboxAdmin(ModelView):
     # Not the bodies: a password reset email carries a live link.
     column_details_list = column_list + ("message_id",)
     column_filters = (StatusFilter(OutboxEmail.status, _l("Status"),
-                                   options=[(s.value, s.value) for s in OutboxStatus]),
+                                   options=choices(OutboxStatus)),
                       "recipient")
+    column_choices = {"status": choices(OutboxStatus)}
     named_filter_urls = True
     column_default_sort = ("id", True)
     list_template = "admin/outbox_list.html"

@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from models import ACTIVE_STATUSES, Role, Ticket, db
+from models import ACTIVE_STATUSES, Rating, Role, SlaState, Status, Ticket, TicketType, db
 from services.permissions import visible_tickets
 from services.search import ticket_matches
 from views.admin import operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
 from views.admin.sla_format import sla_column_formatter
+from views.labels import choices
 
 COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
            "service", "created_at", "updated_at", "resolution_due_at"]
@@ -67,6 +68,9 @@ class TicketGrid(StaffModelView):
                           "resolution_due_at", "sla_state"]
     column_formatters = {"number": _number_link, "created_at": _localtime,
                          "updated_at": _localtime, "resolution_due_at": sla_column_formatter}
+    column_choices = {"type": choices(TicketType), "status": choices(Status),
+                      "impact": choices(Rating), "urgency": choices(Rating),
+                      "sla_state": choices(SlaState)}
     column_display_actions = False  # no per-row icons: they were half the rendering time
     list_template = "admin/ticket_list.html"
     exporter_roles = OVERSEERS

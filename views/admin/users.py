@@ -13,6 +13,7 @@ from models import Role, db
 from services import DomainError, accounts, users
 from views import form_error
 from views.admin.base import ADMINS, StaffModelView
+from views.labels import choices
 
 LEVELS = [("", _l("No level")), ("1", "1"), ("2", "2"), ("3", "3")]
 
@@ -20,7 +21,7 @@ LEVELS = [("", _l("No level")), ("1", "1"), ("2", "2"), ("3", "3")]
 class UserCreateForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    role = SelectField(_l("Role"), choices=choices(Role))
     level = SelectField(_l("Level (supporters)"), choices=LEVELS, default="")
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
@@ -43,6 +44,7 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ["username", "email"]
     column_default_sort = ("username", False)
     column_labels = {"open_ticket_count": _l("Open tickets"), "anonymised_at": _l("Anonymised")}
+    column_choices = {"role": choices(Role)}
 
     def get_create_form(self):
         return UserCreateForm

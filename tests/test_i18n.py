@@ -1,0 +1,161 @@
+"""The interface in English and Danish: complete catalogues, Danish pages with no English left,
+values and times in the reader's language and time zone, and the switch in both navigations."""
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from models import Status, User, db
+from scripts.translations import catalogues, untranslated
+from tests.i18n_support import (
+    OUR_DA,
+    catalogues_compiled,
+    english_left,
+    english_phrases,
+    visible_text,
+)
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+
+
+@pytest.fixture(autouse=True)
+def compiled():
+    assert catalogues_compiled()
+
+
+def test_every_message_has_a_danish_translation_that_is_not_fuzzy():
+    assert [po.parent.parent.name for po in catalogues()] == ["da"]
+    assert untranslated(OUR_DA) == []
+
+
+def test_danish_translations_keep_every_placeholder():
+    with OUR_DA.open("rb") as source:
+        catalog = read_po(source)
+    wrong = [m.id for m in catalog if m.id and
+             sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    assert wrong == []
+
+
+def test_the_leftover_check_finds_english():
+    """The page check below can fail: it sees English words in text and in labels."""
+    assert any(found.startswith("Conversation and history")
+               for found in english_left("<b>Conversation and history</b>"))
+    assert english_left(visible_text('<button aria-label="Send reply">x</button>')) == [
+        "Send reply … Send reply x"]
+    assert english_left(visible_text("<h1>Samtale og historik</h1>")) == []
+    assert len(english_phrases()) > 300
+
+
+def _as(user: User, language: str, timezone: str | None = None) -> User:
+    user.language = language
+    user.timezone = timezone
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def desk(make_user, make_ticket, staff):
+    """A customer's pending ticket with a reply, in the demo's Danish words."""
+    kunde = make_user("Kunde")
+    ticket = make_ticket(kunde)
+    return {"kunde": kunde, "ticket": ticket, **staff}
+
+
+def _pending(client, desk):
+    supporter = desk["ticket"].assignee
+    client.login(supporter.username)
+    client.post_form(f"/admin/ticket/handle/{desk['ticket'].number}/respond",
+                     {"body": "Er din PC forbundet til internettet?", "status": "pending"})
+    client.logout()
+    assert db.session.get(type(desk["ticket"]), desk["ticket"].id).status == Status.PENDING
+    return supporter
+
+
+def _danish_page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.get_data(as_text=True)
+    assert '<html lang="da">' in html or 'admin_a11y.js" data-lang="da"' in html, url
+    return visible_text(html)
+
+
+def test_login_page_follows_accept_language(client):
+    english = visible_text(client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    danish = visible_text(client.get("/login", headers={"Accept-Language": "da"}).get_data(as_text=True))
+    assert "Forgot your password?" in english and "Glemt din adgangskode?" in danish
+    assert english_left(danish) == []
+
+
+def test_customer_pages_in_danish_have_no_english_left(client, desk):
+    supporter = _pending(client, desk)
+    _as(desk["kunde"], "da")
+    client.login("Kunde")
+    number = desk["ticket"].number
+    for url in ("/tickets/", "/tickets/new", f"/tickets/{number}", "/account", "/notifications/",
+                "/", "/kb/", "/sla", "/service-catalog"):
+        text = _danish_page(client, url)
+        assert english_left(text) == [], url
+    ticket_page = _danish_page(client, f"/tickets/{number}")
+    assert "Afventer svar" in ticket_page and "Support venter på dit svar" in ticket_page
+    assert "ændrede status fra Åben til Afventer svar" in ticket_page
+    assert supporter.username in ticket_page
+
+
+def test_backoffice_pages_in_danish_have_no_english_left(client, desk):
+    supporter = _pending(client, desk)
+    _as(supporter, "da")
+    client.login(supporter.username)
+    number = desk["ticket"].number
+    for url in ("/admin/my-tickets/", "/admin/queue/", "/admin/readable/",
+                f"/admin/ticket/handle/{number}", "/admin/document/", "/admin/document/new/"):
+        text = _danish_page(client, url)
+        assert english_left(text) == [], url
+    grid = _danish_page(client, "/admin/my-tickets/")
+    assert "Med udvalgte" in grid  # Flask-Admin's own catalogue
+    assert "Afventer svar" in grid and "Fejl" in grid  # status and type, ours
+    client.logout()
+    _as(desk["manager"], "da")
+    client.login(desk["manager"].username)
+    for url in ("/admin/dashboard/", "/admin/ticket/", f"/admin/ticket/handle/{number}"):
+        assert english_left(_danish_page(client, url)) == [], url
+
+
+def test_admin_pages_in_danish_have_no_english_left(client, desk):
+    _as(desk["admin"], "da")
+    client.login(desk["admin"].username)
+    for url in ("/admin/", "/admin/user/", "/admin/service/", "/admin/canned-reply/",
+                "/admin/audit/", "/admin/comment/", "/admin/outbox/"):
+        assert english_left(_danish_page(client, url)) == [], url
+
+
+def test_times_follow_the_readers_locale_and_time_zone(client, desk):
+    desk["ticket"].created_at = desk["ticket"].created_at.replace(
+        year=2026, month=1, day=15, hour=8, minute=5)
+    db.session.commit()
+    number = desk["ticket"].number
+    client.login(_as(desk["kunde"], "da", "Europe/Copenhagen").username)
+    assert "Oprettet: 15.01.2026 09.05" in _danish_page(client, f"/tickets/{number}")
+    client.logout()
+    client.login(_as(desk["kunde"], "en", "America/New_York").username)
+    english = visible_text(client.get(f"/tickets/{number}").get_data(as_text=True))
+    assert "Created: 1/15/26, 3:05\u202fAM" in english or "Created: 1/15/26, 3:05 AM" in english
+
+
+def test_language_switch_in_the_backoffice_navigation_saves_the_profile(client, desk):
+    supporter = desk["l1"]
+    client.login(supporter.username)
+    page = client.get("/admin/my-tickets/").get_data(as_text=True)
+    assert 'id="language-switch"' in page and 'value="da"' in page
+    response = client.post_form("/language", {"language": "da", "next": "/admin/my-tickets/"})
+    assert response.status_code == 302 and response.location.endswith("/admin/my-tickets/")
+    assert db.session.get(User, supporter.id).language == "da"
+    assert "Mine sager" in visible_text(client.get("/admin/my-tickets/").get_data(as_text=True))
+
+
+def test_enum_values_are_translated_in_grid_filters_and_selects(client, desk):
+    _as(desk["l1"], "da")
+    client.login(desk["l1"].username)
+    handle = client.get(f"/admin/ticket/handle/{desk['ticket'].number}").get_data(as_text=True)
+    assert '<option value="pending">Afventer svar</option>' in handle
+    assert '<option value="high">Høj</option>' in handle
+    assert '<option value="incident" selected>Fejl</option>' in handle

@@ -1,0 +1,100 @@
+"""How stored values read in the interface: a translated label for every enum value users see.
+
+The database keeps the English values ("open", "incident"); pages, grids and filters show
+`label(value)` in the reader's language. Templates call the Jinja global `label`.
+"""
+import enum
+from datetime import datetime
+
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from models import OutboxStatus, Pin, Rating, Role, SlaState, Status, TicketType
+
+LABELS = {
+    Status: {Status.OPEN: _l("Open"), Status.PENDING: _l("Pending"),
+             Status.RESOLVED: _l("Resolved"), Status.CLOSED: _l("Closed")},
+    TicketType: {TicketType.INCIDENT: _l("Incident"), TicketType.REQUEST: _l("Request")},
+    Rating: {Rating.HIGH: _l("High"), Rating.MEDIUM: _l("Medium"), Rating.LOW: _l("Low")},
+    SlaState: {SlaState.OK: _l("On track"), SlaState.AT_RISK: _l("At risk"),
+               SlaState.BREACHED: _l("Breached")},
+    Role: {Role.CUSTOMER: _l("Customer"), Role.SUPPORTER: _l("Supporter"),
+           Role.MANAGER: _l("Manager"), Role.ADMIN: _l("Admin")},
+    Pin: {Pin.SLA: _l("SLA"), Pin.CATALOG: _l("Service Catalog")},
+    OutboxStatus: {OutboxStatus.PENDING: _l("Waiting"), OutboxStatus.SENT: _l("Sent"),
+                   OutboxStatus.FAILED: _l("Failed")},
+}
+
+# Audit events store values as text; these actions name which enum their values belong to.
+_EVENT_VALUES = {"status": Status, "auto_closed": Status, "type": TicketType,
+                 "impact": Rating, "urgency": Rating, "sla": SlaState}
+
+FIELD_NAMES = {"impact": _l("impact"), "urgency": _l("urgency"), "priority": _l("priority")}
+
+
+def label(value) -> str:
+    """The reader's word for an enum value; anything else is shown as it is."""
+    labels = LABELS.get(type(value))
+    return str(labels[value]) if labels else ("" if value is None else str(value))
+
+
+def event_value(action: str, value: str | None) -> str:
+    """An audit event's stored old/new value as the reader's word ("-" when empty)."""
+    if not value:
+        return "-"
+    kind = _EVENT_VALUES.get(action)
+    if kind is None:
+        return value
+    try:
+        return label(kind(value))
+    except ValueError:
+        return value
+
+
+def field_name(action: str) -> str:
+    """The reader's name of a ticket field an audit event changed."""
+    return str(FIELD_NAMES.get(action, action))
+
+
+def choices(enum_cls) -> list[tuple[str, str]]:
+    """(value, label) pairs for selects and Flask-Admin `column_choices` (labels stay lazy)."""
+    labels = LABELS[enum_cls]
+    return [(member.value, labels[member]) for member in enum_cls]
+
+
+# Column headings of the backoffice grids, for columns a view does not label itself.
+COLUMN_NAMES = {
+    "id": _l("Id"), "title": _l("Title"), "public": _l("Public"), "author": _l("Author"),
+    "created_at": _l("Created"), "updated_at": _l("Updated"), "username": _l("Username"),
+    "email": _l("Email"), "role": _l("Role"), "level": _l("Level"), "active": _l("Active"),
+    "away": _l("Away"), "name": _l("Name"), "description": _l("Description"),
+    "covered": _l("Covered"), "body": _l("Text"), "ticket": _l("Ticket"),
+    "internal": _l("Internal"), "actor": _l("Who"), "action": _l("Action"),
+    "old_value": _l("Old value"), "new_value": _l("New value"), "recipient": _l("Recipient"),
+    "subject": _l("Subject"), "status": _l("Status"), "attempts": _l("Attempts"),
+    "next_attempt_at": _l("Next attempt"), "last_error": _l("Last error"),
+    "sent_at": _l("Sent"), "message_id": _l("Message-ID"),
+    "actor.username": _l("Who"), "author.username": _l("Author"),
+}
+
+
+def _time_cell(view, value, name) -> str:
+    return format_datetime(value, "short")
+
+
+def _enum_cell(view, value, name) -> str:
+    return label(value)
+
+
+class LocalisedColumns:
+    """Flask-Admin mixin: headings and filter names from COLUMN_NAMES unless the view labels
+    them (kept lazy: Flask-Admin turns a computed filter name into English text), enum values
+    as labels and times in the reader's locale and time zone, in lists and details."""
+
+    def __init__(self, *args, **kwargs):
+        self.column_labels = {**COLUMN_NAMES, **(self.column_labels or {})}
+        localised = {datetime: _time_cell, enum.Enum: _enum_cell}
+        self.column_type_formatters = {**typefmt.BASE_FORMATTERS, **localised}
+        self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **localised}
+        super().__init__(*args, **kwargs)
