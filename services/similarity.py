@@ -79,6 +79,11 @@ def _fold(text: str) -> str:
 _IGNORED = frozenset(_fold(w) for w in _STOP_WORDS | _GENERIC)
 
 
+def is_filler(word: str) -> bool:
+    """A stop word, or a word that only says something is wrong (either language)."""
+    return _fold(word) in _IGNORED
+
+
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if len(word) - len(suffix) >= 4 and word.endswith(suffix):

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import CannedReply, Priority, Rating, Status, TicketType, db
-from services import DomainError, NotFound, attachments, tickets
+from services import DomainError, NotFound, attachments, incidents, tickets
 from services.timeline import timeline
 from views import flash_warnings, form_error, ticket_or_404
 from views.admin import operations
 
 BULK_OPERATIONS = {
     "status": _l("Set status"), "reassign": _l("Reassign"), "escalate": _l("Escalate"),
-    "priority": _l("Set priority"),
+    "priority": _l("Set priority"), "link": _l("Link to major incident"),
 }
 
 
@@ -25,7 +25,8 @@ def choices() -> dict:
 
     return {"statuses": pairs(Status), "types": pairs(TicketType), "ratings": pairs(Rating),
             "priorities": pairs(Priority), "levels": [(n, str(n)) for n in (1, 2, 3)],
-            "supporters": operations.supporters_by_level()}
+            "supporters": operations.supporters_by_level(),
+            "major_incidents": operations.open_major_incidents()}
 
 
 class HandlingMixin:
@@ -36,11 +37,17 @@ class HandlingMixin:
         ticket = ticket_or_404(number)
         tickets.mark_read_by_assignee(current_user, ticket)
         db.session.commit()
+        return self._render_handle(ticket)
+
+    def _render_handle(self, ticket, draft=None, status: int = 200):
+        """The handling page; `draft` is a reply sent back for confirmation."""
         canned = db.session.scalars(select(CannedReply).order_by(CannedReply.title)).all()
+        linked = incidents.children(ticket, tuple(Status)) if ticket.is_major else []
         return self.render("admin/ticket_handle.html", ticket=ticket,
-                           timeline=timeline(current_user, ticket),
+                           timeline=timeline(current_user, ticket), draft=draft,
+                           linked=linked,
                            canned=[(c.id, c.title, operations.canned_text(c, ticket))
-                                   for c in canned], **choices())
+                                   for c in canned], **choices()), status
 
     @expose("/handle/<int:number>/<operation>", methods=("POST",))
     def operate(self, number: int, operation: str):
@@ -55,6 +62,11 @@ class HandlingMixin:
                 attachments.store(current_user, ticket, uploads, outcome.comment)
         except NotFound:
             abort(404)
+        except operations.AsksForSecret as warning:
+            db.session.rollback()
+            flash(str(warning.message), "warning")
+            draft = {"body": warning.body, "internal": request.form.get("internal")}
+            return self._render_handle(ticket, draft=draft, status=409)
         except DomainError as error:
             form_error(None, error)
         else:
