@@ -86,7 +86,8 @@ def suggest_articles(text: str) -> list[Document]:
         return []
     matches = [Document.title.icontains(w, autoescape=True)
                | Document.body.icontains(w, autoescape=True) for w in words]
-    rows = db.session.scalars(select(Document).where(Document.public.is_(True), or_(*matches))
+    rows = db.session.scalars(select(Document).where(Document.public.is_(True), Document.pinned_as.is_(None),
+                                                     or_(*matches))
                               .order_by(Document.title, Document.id).limit(50)).all()
 
     def score(document: Document) -> int:
