@@ -11,9 +11,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from models import ACTIVE_STATUSES, Comment, Priority, Status, Ticket, User, db, utcnow
-from services import Conflict, Forbidden, Invalid, NotFound, sla
+from services import Conflict, Forbidden, Invalid, NotFound, sla, tickets
 from services import permissions as can
-from services import tickets
 from services.audit import record
 from services.notify import notify
 

@@ -129,5 +129,17 @@ def _matches(word: str, others: frozenset[str]) -> bool:
                               score_cutoff=WORD_MATCH) is not None
 
 
+def _best_possible(left: frozenset[str], right: frozenset[str]) -> float:
+    """An upper bound of similarity(): lexicon concepts match only exactly, so the score
+    cannot beat the one where every other word finds a fuzzy partner. Cheap: no rapidfuzz."""
+    total = sum(map(_weight, left)) + sum(map(_weight, right))
+    matched = sum(_weight(word) for word in left if word in right or word not in _CONCEPTS)
+    return matched / (total - matched) if total > matched else 1.0
+
+
 def same_incident(a: str, b: str) -> bool:
+    """The two reports are about the same incident (the fuzzy comparison only when it can be)."""
+    left, right = keywords(a), keywords(b)
+    if not left or not right or _best_possible(left, right) < SIMILAR:
+        return False
     return similarity(a, b) >= SIMILAR
