@@ -104,6 +104,10 @@ def test_accepting_opens_a_parent_created_by_the_supporter(client, staff, make_u
     again = client.post_form(f"/admin/major-incidents/{proposal.id}/dismiss")
     assert again.status_code == 302  # refused with a message: decided already
     assert db.session.get(MajorIncidentProposal, proposal.id).status == ProposalStatus.ACCEPTED
+    client.logout()
+    client.login("boss")
+    figures = client.get("/admin/dashboard/major_incidents.csv").get_data(as_text=True)
+    assert figures.splitlines()[1] == "1,1,0,0,3"  # proposals, accepted, auto, dismissed, linked
 
 
 def test_dismissing_is_logged_and_managers_may_not_decide(client, staff, make_user, make_ticket):
