@@ -156,6 +156,9 @@ def can_decide(user: User | None) -> bool:
 def _require_pending(actor: User | None, proposal: MajorIncidentProposal) -> None:
     if not can_decide(actor):
         raise Forbidden(_l("Only supporters and admins decide on major incidents."))
+    # Row-locked and re-read: a supporter's click and the automatic opening decide once.
+    db.session.execute(select(MajorIncidentProposal).where(MajorIncidentProposal.id == proposal.id)
+                       .with_for_update().execution_options(populate_existing=True))
     if proposal.status != ProposalStatus.PROPOSED:
         raise Conflict(_l("This proposal was %(status)s already.", status=proposal.status.value))
 
