@@ -246,7 +246,7 @@ def override_priority(actor: User, ticket: Ticket, priority: str, reason: str) -
     """Set a priority other than the matrix gives, with a reason (logged)."""
     new = _parse(Priority, priority, "priority")
     _require_change(actor, ticket)
-    reason = _clean_text(reason, "reason", 500)
+    reason, _warnings = mask_secrets(_clean_text(reason, "reason", 500))
     record(ticket, actor, "priority", old=ticket.priority, new=f"{new.value} ({reason})")
     ticket.priority = new
     ticket.priority_reason = reason

@@ -136,3 +136,20 @@ def test_the_services_mask_what_the_backoffice_bulk_and_jobs_write(staff, make_u
     stored = _stored_texts()
     assert "010190-1234" not in stored and "Sommer2024" not in stored
     assert "435 275 764" not in stored
+
+
+def test_rating_comments_and_priority_reasons_are_masked_too(client, staff, make_user,
+                                                            make_ticket):
+    ticket = make_ticket(make_user("anna"))
+    tickets.override_priority(ticket.assignee, ticket, "P2", "kunde 010190-1234 ringede")
+    tickets.change_status(ticket.assignee, ticket, "resolved")
+    db.session.commit()
+    client.login("anna")
+    client.post_form(f"/tickets/{ticket.number}/rate",
+                     {"rating": "5", "rating_comment": "Tak! Mit CPR er 3112851234"})
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.rating == 5
+    assert ticket.rating_comment == f"Tak! Mit CPR er {MASK}"
+    assert ticket.priority_reason == f"kunde {MASK} ringede"
+    _assert_masked("010190-1234")
