@@ -489,3 +489,100 @@ class SlaPause(db.Model):
 
     def __str__(self) -> str:
         return f"SLA pause on ticket {self.ticket_id}"
+
+
+class ProposalStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
+class MajorIncidentProposal(db.Model):
+    """Similar incident reports from several customers: maybe one major incident (issue 8)."""
+    __tablename__ = "major_incident_proposals"
+    __table_args__ = (Index("ix_major_incident_proposals_status_id", "status", "id"),
+                      Index("ix_major_incident_proposals_created_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus, "status"),
+                                                   default=ProposalStatus.PROPOSED)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Who accepted or dismissed it; None with a decision means the system (auto-open).
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    decided_by: Mapped[User | None] = relationship()
+    parent: Mapped[Ticket | None] = relationship()
+    members: Mapped[list[ProposalMember]] = relationship(
+        back_populates="proposal", order_by="ProposalMember.ticket_id")
+
+    def __str__(self) -> str:
+        return f"Proposal {self.id}: {self.title}"
+
+
+class ProposalMember(db.Model):
+    """A report that belongs to a major-incident proposal."""
+    __tablename__ = "proposal_members"
+    __table_args__ = (Index("ix_proposal_members_ticket_id", "ticket_id"),)
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("major_incident_proposals.id"),
+                                             primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+
+    proposal: Mapped[MajorIncidentProposal] = relationship(back_populates="members")
+    ticket: Mapped[Ticket] = relationship()
+
+    def __str__(self) -> str:
+        return f"Ticket {self.ticket_id} in proposal {self.proposal_id}"
+
+
+class IntakeTemplate(db.Model):
+    """A short guide of checks shown before the ticket form of one catalog service."""
+    __tablename__ = "intake_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), unique=True)
+    introduction: Mapped[str] = mapped_column(Text, default="")
+
+    service: Mapped[Service] = relationship()
+    checks: Mapped[list[IntakeCheck]] = relationship(
+        back_populates="template", order_by="(IntakeCheck.position, IntakeCheck.id)",
+        cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return f"Guide for {self.service}"
+
+
+class IntakeCheck(db.Model):
+    """One step of a guide: a question, with a hint on how to check it."""
+    __tablename__ = "intake_checks"
+    __table_args__ = (Index("ix_intake_checks_template_id_position", "template_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("intake_templates.id"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    question: Mapped[str] = mapped_column(String(300))
+    hint: Mapped[str] = mapped_column(Text, default="")
+
+    template: Mapped[IntakeTemplate] = relationship(back_populates="checks")
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class Deflection(db.Model):
+    """A customer whose problem the guide solved: no ticket was filed."""
+    __tablename__ = "deflections"
+    __table_args__ = (Index("ix_deflections_created_at_service_id", "created_at", "service_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    service: Mapped[Service] = relationship()
+
+    def __str__(self) -> str:
+        return f"Deflection for {self.service_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,10 @@ from sqlalchemy import and_, case, func, literal, select
 from models import (
     ACTIVE_STATUSES,
     AuditEvent,
+    Deflection,
+    MajorIncidentProposal,
     Priority,
+    ProposalStatus,
     Role,
     Service,
     SlaState,
@@ -222,6 +225,38 @@ def average_rating(now: datetime, zone=None) -> Figure:
                   [(count, round(float(average), 2) if average is not None else None)], "")
 
 
+def deflections(now: datetime, zone=None) -> Figure:
+    """Problems the intake guides solved without a ticket, per service, last 30 days."""
+    since = now - timedelta(days=PERIOD_DAYS)
+    rows = db.session.execute(
+        select(Service.name, func.count(Deflection.id)).join(Service, Deflection.service_id == Service.id)
+        .where(Deflection.created_at >= since).group_by(Service.name)
+        .order_by(func.count(Deflection.id).desc(), Service.name)).all()
+    return Figure("deflections", _l("Solved by the intake guides (no ticket), last 30 days"),
+                  [_l("Service"), _l("Deflections")], [tuple(row) for row in rows])
+
+
+def major_incidents(now: datetime, zone=None) -> Figure:
+    """Major-incident proposals of the last 30 days, what became of them, and linked reports."""
+    since = now - timedelta(days=PERIOD_DAYS)
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    accepted = MajorIncidentProposal.status == ProposalStatus.ACCEPTED
+    proposed, opened, automatic, dismissed = db.session.execute(
+        select(func.count(), total(accepted),
+               total(and_(accepted, MajorIncidentProposal.decided_by_id.is_(None))),
+               total(MajorIncidentProposal.status == ProposalStatus.DISMISSED))
+        .where(MajorIncidentProposal.created_at >= since)).one()
+    children = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.parent_id.is_not(None), Ticket.created_at >= since)) or 0
+    return Figure("major_incidents", _l("Major incidents, last 30 days"),
+                  [_l("Proposals"), _l("Accepted"), _l("Opened automatically"), _l("Dismissed"),
+                   _l("Linked reports")],
+                  [(proposed, int(opened), int(automatic), int(dismissed), children)], "")
+
+
 def _open_by_field(key: str, title, column, labels: dict):
     return lambda now=None, zone=None: _open_by(key, title, column, labels)
 
@@ -250,6 +285,8 @@ FIGURES = {
     "supporter_load": supporter_load,
     "satisfaction": satisfaction,
     "average_rating": average_rating,
+    "deflections": deflections,
+    "major_incidents": major_incidents,
 }
 
 

@@ -1,8 +1,8 @@
 """Demo data: the people, documents and services of the seed."""
 from sqlalchemy import select
 
-from models import CannedReply, Pin, Role, Service, User, db
-from services import accounts, calendars, documents
+from models import CannedReply, IntakeTemplate, Pin, Role, Service, User, db
+from services import accounts, calendars, documents, intake
 
 # Created in this order: LevelOneSupporter1 gets the lower id, so it wins the first tie.
 DEMO_USERS = (
@@ -103,6 +103,19 @@ m.m. Support til brug af printere.
 **Afregning:** Fast pris pr. printet side.
 """
 
+# Guided intake: the checks shown before the form, per service (question, hint).
+INTAKE_GUIDES = {
+    "Printservice": [
+        ("Er printeren tændt?", "Der lyser en lampe på printerens forside, når den er tændt."),
+        ("Er kablet sat i?", "Se efter, at strømkablet og netværkskablet sidder fast i begge ender."),
+        ("Er der papir i bakken?", "Træk papirbakken ud og læg papir i, hvis den er tom."),
+    ],
+    "IT-support": [
+        ("Er skærmen tændt?", "Tryk på tænd-knappen på skærmen; den lyser, når skærmen er tændt."),
+        ("Er kablet sat i?", "Se efter, at skærmkablet sidder fast i både skærm og pc."),
+    ],
+}
+
 CANNED_REPLIES = (
     ("Er du på internettet?", "Hej {customer}\n\nEr din PC forbundet til internettet?"),
     ("Genstart", "Hej {customer}\n\nVil du prøve at genstarte din PC og fortælle, om det hjælper?"),
@@ -136,6 +149,19 @@ def load_demo(password: str) -> int:
             document = documents.save(admin, None, title, text, public=True)
             documents.pin(admin, document, pin)
             created += 1
+    created += _load_intake_guides()
     created += calendars.ensure_sla_defaults()
     db.session.flush()
+    return created
+
+
+def _load_intake_guides() -> int:
+    created = 0
+    for name, checks in INTAKE_GUIDES.items():
+        service = db.session.scalar(select(Service).where(Service.name == name))
+        has_guide = db.session.scalar(select(IntakeTemplate.id).where(
+            IntakeTemplate.service_id == service.id)) if service else True
+        if not has_guide:
+            intake.save_template(service, checks)
+            created += 1
     return created

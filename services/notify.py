@@ -23,6 +23,12 @@ MESSAGES = {
     "auto_close_warning": _l("Your ticket #%(number)s \"%(title)s\" is waiting for your answer "
                              "and will be closed on %(close_at)s unless you reply."),
     "auto_closed": _l("Your ticket #%(number)s \"%(title)s\" was closed automatically."),
+    "major_proposal": _l("Ticket #%(number)s \"%(title)s\" looks like a major incident: "
+                         "%(count)s customers reported the same. Accept or dismiss the proposal."),
+    "major_update": _l("There is an update on the major incident your ticket #%(number)s "
+                       "\"%(title)s\" is part of."),
+    "major_resolved": _l("Ticket #%(number)s \"%(title)s\" was resolved with major incident "
+                         "#%(parent)s."),
 }
 
 STATUS_NAMES = {"open": _l("open"), "pending": _l("pending"), "resolved": _l("resolved"),
@@ -49,7 +55,7 @@ def notify(user: User | None, ticket: Ticket, kind: str, actor: User | None = No
 def _message(kind: str, ticket: Ticket, params: dict, format_time) -> str:
     close_at = params.get("close_at")
     return str(MESSAGES[kind] % {
-        "number": ticket.number, "title": ticket.title, "customer": ticket.customer.username,
+        **params, "number": ticket.number, "title": ticket.title, "customer": ticket.customer.username,
         "status": STATUS_NAMES.get(params["status"], params["status"]),
         "close_at": format_time(datetime.fromisoformat(close_at)) if close_at else ""})
 

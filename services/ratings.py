@@ -5,6 +5,7 @@ from models import Ticket, User, utcnow
 from services import Conflict, Forbidden, Invalid, NotFound
 from services import permissions as can
 from services.audit import record
+from services.secrets import mask_secrets
 
 COMMENT_MAX = 2000
 
@@ -26,6 +27,7 @@ def rate_ticket(customer: User, ticket: Ticket, rating, comment: str | None = No
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise Invalid(_l("At most %(n)s characters.", n=COMMENT_MAX), field="rating_comment")
+    comment, _warnings = mask_secrets(comment)  # like every text a ticket keeps
     ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment or None, utcnow()
     record(ticket, customer, "rated", new=rating)
     return ticket

@@ -79,6 +79,11 @@ def _fold(text: str) -> str:
 _IGNORED = frozenset(_fold(w) for w in _STOP_WORDS | _GENERIC)
 
 
+def is_filler(word: str) -> bool:
+    """A stop word, or a word that only says something is wrong (either language)."""
+    return _fold(word) in _IGNORED
+
+
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if len(word) - len(suffix) >= 4 and word.endswith(suffix):
@@ -124,5 +129,17 @@ def _matches(word: str, others: frozenset[str]) -> bool:
                               score_cutoff=WORD_MATCH) is not None
 
 
+def _best_possible(left: frozenset[str], right: frozenset[str]) -> float:
+    """An upper bound of similarity(): lexicon concepts match only exactly, so the score
+    cannot beat the one where every other word finds a fuzzy partner. Cheap: no rapidfuzz."""
+    total = sum(map(_weight, left)) + sum(map(_weight, right))
+    matched = sum(_weight(word) for word in left if word in right or word not in _CONCEPTS)
+    return matched / (total - matched) if total > matched else 1.0
+
+
 def same_incident(a: str, b: str) -> bool:
+    """The two reports are about the same incident (the fuzzy comparison only when it can be)."""
+    left, right = keywords(a), keywords(b)
+    if not left or not right or _best_possible(left, right) < SIMILAR:
+        return False
     return similarity(a, b) >= SIMILAR

@@ -24,7 +24,7 @@ from models import (
     db,
     utcnow,
 )
-from services import Forbidden, Invalid, NotFound, parse_level, sla
+from services import Forbidden, Invalid, NotFound, incidents, parse_level, proposals, sla
 from services import permissions as can
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
@@ -83,9 +83,9 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
     description, text_warnings = mask_secrets(_clean_text(description, "description", BODY_MAX))
     ticket_type = _parse(TicketType, type, "type")
     urgency = _parse(Rating, urgency or Rating.MEDIUM, "urgency")
-    if ticket_type == TicketType.REQUEST and service is not None and not service.covered:
-        raise Invalid(_l("%(service)s is not a service we cover: see the Service Catalog.",
-                         service=service.name), field="service")
+    if ticket_type == TicketType.REQUEST and (service is None or not service.covered):
+        raise Invalid(_l("A request must name a service we cover: see the Service Catalog "
+                         "(/service-catalog)."), field="service")
     now = utcnow()
     ticket = Ticket(number=next_ticket_number(), title=title, description=description,
                     type=ticket_type, status=Status.OPEN, impact=Rating.MEDIUM, urgency=urgency,
@@ -97,6 +97,7 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
     record(ticket, customer, "created", new=ticket.title)
     sla.recompute_due_times(ticket, now)
     assign_from_queue(ticket)
+    proposals.consider(ticket)
     return Outcome(ticket, warnings=sorted(set(title_warnings + text_warnings)))
 
 
@@ -134,13 +135,15 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
     if actor.role == Role.CUSTOMER:
         ticket.unread_by_assignee = True
         if ticket.status in (Status.PENDING, Status.RESOLVED):
-            _set_status(actor, ticket, Status.OPEN)
+            set_status_logged(actor, ticket, Status.OPEN)
         notify(ticket.assignee, ticket, "customer_reply", actor, comment=comment)
     else:
         if ticket.first_response_at is None and not internal:
             ticket.first_response_at = comment.created_at
         if not internal and tell_customer:
             notify(ticket.customer, ticket, "public_reply", actor, comment=comment)
+        if ticket.is_major and not internal:
+            incidents.copy_update(actor, ticket, comment, tell=tell_customer)
     return Outcome(ticket, comment=comment, warnings=warnings)
 
 
@@ -149,7 +152,9 @@ def _reopen_window_over(ticket: Ticket) -> bool:
     return ticket.resolved_at is not None and utcnow() >= ticket.resolved_at + timedelta(days=days)
 
 
-def _set_status(actor: User | None, ticket: Ticket, status: Status, action: str = "status") -> None:
+def set_status_logged(actor: User | None, ticket: Ticket, status: Status,
+                      action: str = "status") -> None:
+    """Change the status with its timestamps, audit event and SLA clock (no permission check)."""
     old = ticket.status
     set_status(ticket, status)
     now = utcnow()
@@ -179,9 +184,11 @@ def change_status(actor: User, ticket: Ticket, status: str,
         raise Forbidden(_l("Only the assignee or an admin changes this ticket."))
     if status == ticket.status:
         return Outcome(ticket)
-    _set_status(actor, ticket, status)
+    set_status_logged(actor, ticket, status)
     if actor.role != Role.CUSTOMER:
         notify(ticket.customer, ticket, _status_message(status), actor, comment=comment)
+    if ticket.is_major and status == Status.RESOLVED:
+        incidents.resolve_children(actor, ticket, comment)
     return Outcome(ticket)
 
 
@@ -239,7 +246,7 @@ def override_priority(actor: User, ticket: Ticket, priority: str, reason: str) -
     """Set a priority other than the matrix gives, with a reason (logged)."""
     new = _parse(Priority, priority, "priority")
     _require_change(actor, ticket)
-    reason = _clean_text(reason, "reason", 500)
+    reason, _warnings = mask_secrets(_clean_text(reason, "reason", 500))
     record(ticket, actor, "priority", old=ticket.priority, new=f"{new.value} ({reason})")
     ticket.priority = new
     ticket.priority_reason = reason

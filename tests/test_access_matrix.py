@@ -73,6 +73,18 @@ comment.export              GET  login   403   403   403   403   403   403
 comment.index_view          GET  login   403   403   403   403   200   200
 dashboard.download          GET  login   403   403   403   403   200   200
 dashboard.index             GET  login   403   403   403   403   200   200
+intake_template.action_view POST login 403 403 403 403 403 302
+intake_template.ajax_lookup GET login 403 403 403 403 403 404
+intake_template.create_view GET login 403 403 403 403 403 200
+intake_template.create_view POST login 403 403 403 403 403 200
+intake_template.details_view GET login 403 403 403 403 403 302
+intake_template.edit_view   GET  login 403 403 403 403 403 302
+intake_template.edit_view   POST login 403 403 403 403 403 302
+intake_template.export      GET  login 403 403 403 403 403 403
+intake_template.index_view  GET  login 403 403 403 403 403 200
+major_incidents.accept      POST login 403 404 404 404 404 404
+major_incidents.dismiss     POST login 403 404 404 404 404 404
+major_incidents.index       GET  login 403 200 200 200 200 200
 document.action_view        POST login   403   302   302   302   302   302
 document.ajax_lookup        GET  login   403   404   404   404   404   404
 document.create_view        GET  login   403   200   200   200   403   200
@@ -122,6 +134,7 @@ password.reset_with_token   POST   302   302   302   302   302   302   302
 portal.attachment           GET  login   200   200   200   200   200   200
 portal.close                POST login   302   403   403   403   403   302
 portal.my_tickets           GET  login   200   302   302   302   302   302
+portal.intake_solved        POST login   404   403   403   403   403   403
 portal.new_ticket           GET  login   200   403   403   403   403   403
 portal.new_ticket           POST login   200   403   403   403   403   403
 portal.notifications        GET  login   200   200   200   200   200   200
@@ -133,6 +146,7 @@ public.healthz              GET    200   200   200   200   200   200   200
 public.index                GET    200   200   200   200   200   200   200
 public.kb_document          GET    200   200   200   200   200   200   200
 public.kb_index             GET    200   200   200   200   200   200   200
+public.kb_suggest           GET    200   200   200   200   200   200   200
 public.service_catalog      GET    200   200   200   200   200   200   200
 public.set_language         POST   302   302   302   302   302   302   302
 public.sla                  GET    200   200   200   200   200   200   200
@@ -225,6 +239,8 @@ ENDPOINT_ARGUMENTS = {
     "ticket.bulk": {"operation": "status"},
     "dashboard.download": {"key": "supporter_load"},
     "password.reset_with_token": {"token": "not-a-valid-token"},
+    "major_incidents.accept": {"proposal_id": 1},
+    "major_incidents.dismiss": {"proposal_id": 1},
 }
 # Which world row a model view's details and edit pages open.
 ROW_OF_MODEL = {Ticket: "ticket_id", User: "user_id", Document: "document_id"}

@@ -92,7 +92,9 @@ def test_link_conflicts_and_bad_parents(client, auth, people, ticket, parent, ma
     assert call(client, auth, "POST", url, l1, json={"parent": "x"}).status_code == 422
     assert call(client, auth, "POST", url, l1, json={}).status_code == 422
     assert call(client, auth, "POST", url, l1, json={"parent": parent.number}).status_code == 200
-    other_parent = make_ticket(people["other"], title="Another outage")
+    # (in other words: a report like the children of an open major incident would join it)
+    other_parent = make_ticket(people["other"], title="Another outage",
+                               description="The phones are dead.")
     conflict = call(client, auth, "POST", url, l1, json={"parent": other_parent.number})
     assert conflict.status_code == 409 and conflict.get_json()["code"] == "conflict"
     # A parent cannot become a child, and a child cannot become a parent.

@@ -79,8 +79,10 @@ def test_bad_list_parameters_are_refused_with_422(client, auth, people, query):
 
 def test_the_list_filters(client, auth, people, make_ticket):
     printer = make_ticket(people["owner"], title="Printer jam")
+    users = Service(name="Brugeradministration")
+    db.session.add(users)
     access = make_ticket(people["other"], title="New account", type="request",
-                         urgency="high")
+                         urgency="high", service=users)
     admin = people["admin"]
     tickets.change_status(admin, printer, "pending")
     db.session.commit()

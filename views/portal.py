@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models import Attachment, Notification, Role, Service, Status, Ticket, db
-from services import DomainError, attachments, ratings, tickets
+from services import DomainError, attachments, intake, ratings, tickets
 from services.notify import describe, mark_read
 from services.permissions import can_see_internal, can_view
 from services.timeline import timeline
@@ -42,19 +42,30 @@ def _service_choices() -> list[tuple[str, str]]:
         for s in services]
 
 
+def _chosen_service(value) -> Service | None:
+    value = str(value or "")
+    return db.session.get(Service, int(value)) if value.isdigit() and len(value) < 10 else None
+
+
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def new_ticket():
+    """Pick a service, walk its guide (if it has one), then the form."""
     if current_user.role != Role.CUSTOMER:
         abort(403)
     form = TicketForm()
     form.service.choices = _service_choices()
+    service = _chosen_service(request.values.get("service"))
+    guide = intake.guide_for(service)
+    step = request.args.get("step", "1")
+    if request.method == "GET" and guide is not None and step != "form":
+        return _guide_step(service, guide, step)
     if form.validate_on_submit():
-        service_id = form.service.data or ""
-        service = db.session.get(Service, int(service_id)) if service_id.isdigit() else None
         try:
             uploads = attachments.validate(request.files.getlist(form.attachments.name))
-            outcome = tickets.submit(current_user, form.title.data, form.description.data,
+            guided = guide if request.form.get("guided") == "1" else None
+            outcome = tickets.submit(current_user, form.title.data,
+                                     intake.with_answers(form.description.data, guided),
                                      form.type.data, form.urgency.data, service)
             attachments.store(current_user, outcome.ticket, uploads)
         except DomainError as error:
@@ -64,7 +75,32 @@ def new_ticket():
             flash_warnings(outcome.warnings)
             flash(_("Ticket #%(number)s is created.", number=outcome.ticket.number), "success")
             return redirect(url_for("portal.ticket", number=outcome.ticket.number))
-    return render_template("portal/new_ticket.html", form=form)
+    elif request.method == "GET" and service is not None:
+        form.service.data = str(service.id)
+    suggestions = intake.suggest_articles(form.title.data or "") if request.method == "POST" else []
+    return render_template("portal/new_ticket.html", form=form, service=service,
+                           guided=guide is not None and step == "form",
+                           suggestions=suggestions)
+
+
+def _guide_step(service: Service, guide, step: str):
+    number = int(step) if step.isdigit() and 1 <= int(step) <= len(guide.checks) else 1
+    following = str(number + 1) if number < len(guide.checks) else "form"
+    return render_template("portal/intake_step.html", service=service, guide=guide,
+                           number=number, check=guide.checks[number - 1], following=following)
+
+
+@bp.post("/tickets/new/solved")
+@login_required
+def intake_solved():
+    """The guide solved it: no ticket, the deflection is counted."""
+    try:
+        intake.record_deflection(current_user, _chosen_service(request.form.get("service")))
+    except DomainError as error:
+        abort(error.status)
+    db.session.commit()
+    flash(_("Good to hear it works again. No ticket was needed."), "success")
+    return redirect(url_for("portal.my_tickets"))
 
 
 @bp.get("/tickets/<int:number>")

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from models import Document, Pin, db
-from services import documents
+from services import documents, intake
 from views.auth import safe_next
 
 bp = Blueprint("public", __name__)
@@ -42,6 +42,14 @@ def kb_index():
                                     | Document.body.icontains(query, autoescape=True))
     return render_template("public/kb_index.html", documents=db.session.scalars(statement).all(),
                            query=query)
+
+
+@bp.get("/kb/suggest")
+def kb_suggest():
+    """Public articles for what a customer is typing as a ticket title (JSON)."""
+    found = intake.suggest_articles((request.args.get("q") or "")[:200])
+    return jsonify(items=[{"title": d.title, "url": url_for("public.kb_document", document_id=d.id)}
+                          for d in found])
 
 
 @bp.get("/kb/<int:document_id>")

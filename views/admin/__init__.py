@@ -10,6 +10,8 @@ from services import DomainError
 from views import form_error
 from views.admin.base import staff_only_callback
 from views.admin.dashboard import register_dashboard
+from views.admin.incidents import register_incidents
+from views.admin.intake import register_intake
 from views.admin.outbox import register_outbox_admin
 
 
@@ -47,6 +49,8 @@ def init_admin(app) -> Admin:
     add_desk_views(admin)
     register_dashboard(admin)
     register_outbox_admin(admin)
+    register_incidents(admin)
+    register_intake(admin)
     return admin
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import CannedReply, Priority, Rating, Status, Ticket, TicketType, db
-from services import DomainError, NotFound, attachments, tickets
+from services import DomainError, NotFound, attachments, incidents, tickets
 from services.permissions import can_change, can_comment
 from services.timeline import timeline
 from views import flash_warnings, form_error, labels, ticket_or_404
@@ -15,7 +15,7 @@ from views.admin import operations
 
 BULK_OPERATIONS = {
     "status": _l("Set status"), "reassign": _l("Reassign"), "escalate": _l("Escalate"),
-    "priority": _l("Set priority"),
+    "priority": _l("Set priority"), "link": _l("Link to major incident"),
 }
 
 
@@ -26,7 +26,8 @@ def choices(ticket: Ticket | None = None) -> dict:
     return {"statuses": labels.choices(Status), "types": labels.choices(TicketType),
             "ratings": labels.choices(Rating), "priorities": [(p.value, p.value) for p in Priority],
             "levels": [(n, str(n)) for n in (1, 2, 3)],
-            "supporters": operations.supporters_by_level() if wanted else {}}
+            "supporters": operations.supporters_by_level() if wanted else {},
+            "major_incidents": operations.open_major_incidents() if wanted else []}
 
 
 def _canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:
@@ -45,9 +46,15 @@ class HandlingMixin:
         ticket = ticket_or_404(number)
         if tickets.mark_read_by_assignee(current_user, ticket):
             db.session.commit()  # only then: a commit expires the loaded rows
+        return self._render_handle(ticket)
+
+    def _render_handle(self, ticket, draft=None, status: int = 200):
+        """The handling page; `draft` is a reply sent back for confirmation."""
+        linked = incidents.children(ticket, tuple(Status)) if ticket.is_major else []
         return self.render("admin/ticket_handle.html", ticket=ticket,
-                           timeline=timeline(current_user, ticket),
-                           canned=_canned_replies(ticket), **choices(ticket))
+                           timeline=timeline(current_user, ticket), draft=draft,
+                           linked=linked, canned=_canned_replies(ticket),
+                           **choices(ticket)), status
 
     @expose("/handle/<int:number>/<operation>", methods=("POST",))
     def operate(self, number: int, operation: str):
@@ -62,6 +69,11 @@ class HandlingMixin:
                 attachments.store(current_user, ticket, uploads, outcome.comment)
         except NotFound:
             abort(404)
+        except operations.AsksForSecret as warning:
+            db.session.rollback()
+            flash(str(warning.message), "warning")
+            draft = {"body": warning.body, "internal": request.form.get("internal")}
+            return self._render_handle(ticket, draft=draft, status=409)
         except DomainError as error:
             form_error(None, error)
         else:

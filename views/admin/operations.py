@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from models import CannedReply, Role, Ticket, User, db
-from services import DomainError, Invalid, tickets
+from models import ACTIVE_STATUSES, CannedReply, Role, Ticket, User, db
+from services import Conflict, DomainError, Invalid, incidents, tickets
 from services.permissions import visible_tickets
+from services.secrets import asks_for_secret
 
 MAX_BULK = 200
 
@@ -29,14 +30,25 @@ def _canned_body(values, ticket: Ticket) -> str:
     return canned_text(reply, ticket) if reply else ""
 
 
+class AsksForSecret(Conflict):
+    """A public reply asks the customer for a password or CPR number: confirm before sending."""
+
+    def __init__(self, body: str):
+        super().__init__(_l("Your reply asks for a password or a CPR number. Nothing was sent."),
+                         field="body")
+        self.body = body
+
+
 def respond(actor: User, ticket: Ticket, values):
     """A public reply or internal note, optionally with a new status: one notification."""
     body = _canned_body(values, ticket)
     status = values.get("status") or None
+    internal = values.get("internal") == "1"
     if not body and not status:
         raise Invalid(_l("Write a reply or choose a new status."), field="body")
-    return tickets.reply_and_set_status(actor, ticket, body, status,
-                                        internal=values.get("internal") == "1")
+    if not internal and values.get("confirm_secret") != "1" and asks_for_secret(body):
+        raise AsksForSecret(body)
+    return tickets.reply_and_set_status(actor, ticket, body, status, internal=internal)
 
 
 def set_status(actor: User, ticket: Ticket, values):
@@ -69,9 +81,28 @@ def take(actor: User, ticket: Ticket, values):
     return tickets.take(actor, ticket)
 
 
+def link(actor: User, ticket: Ticket, values):
+    """Link to the major incident whose number was chosen."""
+    number = str(values.get("parent") or "").strip().lstrip("#")
+    parent = (db.session.scalar(select(Ticket).where(Ticket.number == int(number)))
+              if number.isdigit() and len(number) < 10 else None)
+    return incidents.link(actor, ticket, parent)
+
+
+def unlink(actor: User, ticket: Ticket, values):
+    return incidents.unlink(actor, ticket)
+
+
+def open_major_incidents() -> list[Ticket]:
+    """Major incidents still open or pending, newest first (the choices for linking)."""
+    return db.session.scalars(select(Ticket).where(
+        Ticket.is_major.is_(True), Ticket.status.in_(ACTIVE_STATUSES))
+        .order_by(Ticket.id.desc()).limit(MAX_BULK)).all()
+
+
 OPERATIONS = {
     "respond": respond, "status": set_status, "triage": triage, "priority": set_priority,
-    "reassign": reassign, "escalate": escalate, "take": take,
+    "reassign": reassign, "escalate": escalate, "take": take, "link": link, "unlink": unlink,
 }
 
 DONE = {
@@ -79,6 +110,8 @@ DONE = {
     "triage": _l("Type, impact and urgency are saved."), "priority": _l("The priority is set."),
     "reassign": _l("The ticket is reassigned."), "escalate": _l("The ticket is escalated."),
     "take": _l("The ticket is yours now."),
+    "link": _l("The ticket is linked to the major incident."),
+    "unlink": _l("The ticket is no longer linked to a major incident."),
 }
 
 

@@ -75,7 +75,7 @@ class TicketGrid(StaffModelView):
     list_template = "admin/ticket_list.html"
     exporter_roles = OVERSEERS
     action_roles = {"status": WRITERS, "reassign": WRITERS, "escalate": WRITERS,
-                    "priority": WRITERS}
+                    "priority": WRITERS, "link": WRITERS}
 
     def scope(self):
         return visible_tickets(current_user)
@@ -103,6 +103,10 @@ class TicketGrid(StaffModelView):
     @action("priority", _l("Set priority"))
     def action_priority(self, ids):
         return _bulk_redirect("priority", ids)
+
+    @action("link", _l("Link to major incident"))
+    def action_link(self, ids):
+        return _bulk_redirect("link", ids)
 
     @action("take", _l("Take"))
     def action_take(self, ids):
