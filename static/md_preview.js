@@ -1,7 +1,7 @@
 /* Live Markdown preview: the server renders and sanitises (services.documents.render_markdown),
    so the preview is exactly what readers will see. No third-party code. */
 (function () {
-  var source = document.querySelector("textarea.md-source");
+  var source = document.querySelector("textarea[data-markdown-source]");
   var target = document.getElementById("md-preview");
   if (!source || !target) { return; }
   var timer = null;

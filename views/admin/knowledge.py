@@ -23,7 +23,7 @@ def _markdown(view, context, model, name):
 
 class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 16, "class": "md-source"})
+    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 16, "data-markdown-source": "1"})
     public = BooleanField(_l("Public (customers can read it)"))
 
 
