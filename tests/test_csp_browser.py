@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- the browser fixtures are imported from tests/test_backoffice_browser
 """The Content-Security-Policy in a real Chromium: the backoffice and the portal work under it,
 the browser reports no violation, and a stored script never runs."""
 import pytest
@@ -16,7 +17,7 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 
 @pytest.fixture
-def watched(page):  # noqa: F811
+def watched(page):
     """The page, with CSP violations, console errors and dialogs collected."""
     seen = {"console": [], "dialogs": []}
     page.add_init_script(REPORTER)
@@ -39,7 +40,7 @@ def _visit(page, url: str) -> list[str]:
     return _violations(page)
 
 
-def _login(page, server, username):  # noqa: F811
+def _login(page, server, username):
     page.goto(server + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -47,7 +48,7 @@ def _login(page, server, username):  # noqa: F811
     page.wait_for_load_state("networkidle")
 
 
-def test_backoffice_and_portal_work_under_the_policy(watched, server, staff, make_user,  # noqa: F811
+def test_backoffice_and_portal_work_under_the_policy(watched, server, staff, make_user,
                                                       make_ticket):
     page, seen = watched
     anna = make_user("anna")
@@ -83,7 +84,7 @@ def test_backoffice_and_portal_work_under_the_policy(watched, server, staff, mak
     assert [m for m in seen["console"] if "Content Security Policy" in m] == []
 
 
-def test_an_inline_script_without_the_nonce_is_refused(watched, server):  # noqa: F811
+def test_an_inline_script_without_the_nonce_is_refused(watched, server):
     """The policy really is enforced: a script injected without the nonce is blocked."""
     page, seen = watched
     page.goto(server + "/login")
