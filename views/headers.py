@@ -1,8 +1,9 @@
 """Security headers on every answer: a nonce-based Content-Security-Policy, no sniffing, no
 framing, no caching of signed-in pages, HSTS over HTTPS."""
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request, session, url_for
 
 POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
           "style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; object-src 'none'; "
@@ -28,6 +29,26 @@ def _signed_in() -> bool:
     return "_user_id" in session
 
 
+def stays_on_site(location: str) -> bool:
+    """A path on this site ("/x", not "//x"), or http(s)://this-host/... exactly. Anything
+    else is refused rather than second-guessed: browsers read backslashes as slashes and,
+    for another scheme or after "scheme://", skip any number of slashes ("http:///evil")."""
+    location = location.strip().replace("\\", "/")
+    if location.startswith("/"):
+        return not location.startswith("//")
+    parts = urlsplit(location)
+    return (parts.scheme in ("http", "https") and location.startswith(parts.scheme + "://")
+            and not location.startswith(parts.scheme + ":///") and parts.netloc == request.host)
+
+
+def keep_redirects_on_site(response):
+    """The last line against open redirects: Flask-Admin passes `?url=http:evil.example`,
+    which werkzeug then writes as `http:///evil.example`, an off-site Location."""
+    if response.location and not stays_on_site(response.location):
+        response.location = url_for("public.index")
+    return response
+
+
 def add_security_headers(response):
     """Views that need another policy (attachments, the API rendering) set theirs first."""
     headers = response.headers
@@ -45,4 +66,5 @@ def add_security_headers(response):
 def init_headers(app: Flask) -> None:
     """Register the headers and make the nonce available to templates as csp_nonce()."""
     app.after_request(add_security_headers)
+    app.after_request(keep_redirects_on_site)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
