@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint audit loadtest clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py
+
+audit: $(VENV)/.installed
+	$(BIN)/python scripts/audit.py
+
+loadtest: $(VENV)/.installed
+	$(BIN)/python scripts/loadtest.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
