@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench lint clean translations catalogues
+.PHONY: run test bench lint audit loadtest clean translations catalogues
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: $(VENV)/.installed catalogues
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py
+
+audit: $(VENV)/.installed
+	$(BIN)/python scripts/audit.py
+
+loadtest: $(VENV)/.installed
+	$(BIN)/python scripts/loadtest.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -46,6 +46,10 @@ def load_configuration(app: Flask, overrides: dict | None) -> None:
         raise ConfigError(
             "No SECRET_KEY: set the SECRET_KEY environment variable, or create "
             "instance/secret_key (`make run` does this once with a random value).")
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        # Secure cookies whenever the public address is HTTPS, however it was configured.
+        secure = app.config["PUBLIC_URL"].startswith("https://")
+        app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -118,20 +122,8 @@ def configure_requests(app: Flask) -> None:
         if request.method in UNSAFE_METHODS:
             begin_write()
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-                                    "object-src 'none'")
-        user = g.get("_login_user")  # set by Flask-Login once a view looked at the user
-        if user is not None and user.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    from views.headers import init_headers
+    init_headers(app)
 
     app.jinja_env.filters["localtime"] = localtime
     from services import permissions

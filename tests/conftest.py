@@ -12,12 +12,18 @@ from pathlib import Path
 import psycopg
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from jinja2 import StrictUndefined
 from sqlalchemy import select, text
 
 from app import create_app
 from extensions import limiter
 from models import Role, User, db
+
+# CI replays the same generated examples every run (a failure there is reproducible).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    settings.load_profile("ci")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"

@@ -307,6 +307,7 @@ def test_every_route_has_exactly_one_rule(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_each_role_as_the_table_says(app, client, world, role):
+    """OTRS CVE-2013-3551: a second code path that skips the check shows up here."""
     if role != "anonymous":
         client.login(USERNAMES[role])
     token = client.csrf_token("/")
@@ -391,6 +392,7 @@ def test_disallowed_action_is_refused_with_403(client, staff, world):
 
 @pytest.mark.parametrize("username", ["anna", "l1a", "l3a"])
 def test_exports_are_denied_to_supporters_and_customers(client, world, username):
+    """GLPI CVE-2026-32312: export is a right of its own, not a generic read right."""
     client.login(username)
     for view in ("ticket", "readable", "queue", "my-tickets", "user", "comment", "audit"):
         for kind in ("csv", "xlsx"):
@@ -402,6 +404,7 @@ def _csv_rows(response) -> list[list[str]]:
 
 
 def test_exports_neutralise_formulas(client, staff, make_user, make_ticket):
+    """osTicket #3767: CSV cells like =cmd|' /C calc'!A0 must not run when opened."""
     anna = make_user("anna")
     make_ticket(anna, title="=HYPERLINK(\"http://evil\")", description="x")
     make_ticket(anna, title="@SUM(1+1)", description="x")

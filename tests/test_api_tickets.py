@@ -44,6 +44,7 @@ def test_a_customer_never_sees_internal_notes_or_staff_history(client, auth, peo
 
 def test_a_customer_token_never_lists_or_finds_another_customers_ticket(client, auth, people,
                                                                       make_ticket):
+    """Zammad CVE-2022-40816: the scope holds on the API transport as on the pages."""
     mine = make_ticket(people["owner"], title="Mine")
     theirs = make_ticket(people["other"], title="Theirs")
     for query in ("", "?q=Theirs", f"?q={theirs.number}", "?assignee=l1b", "?per_page=100"):

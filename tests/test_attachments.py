@@ -77,6 +77,7 @@ class TestRequestSizeLimit:
 
 
 def test_another_customer_cannot_download_the_attachment(client, make_user, staff):
+    """django-helpdesk #1335: an attachment is served only to who may read its ticket."""
     make_user("anna")
     make_user("bob")
     client.login("anna")

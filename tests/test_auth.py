@@ -48,6 +48,7 @@ def test_post_without_csrf_token_is_refused(client, make_user):
 
 
 def test_session_changes_at_login(client, make_user):
+    """osTicket CVE-2026-9507: the session id is renewed at login (no fixation)."""
     make_user("anna")
     client.get("/")
     before = client.get_cookie("session").value

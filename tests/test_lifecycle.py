@@ -155,6 +155,7 @@ def test_another_customers_ticket_is_not_found(client, make_user, make_ticket, s
 
 
 def test_customer_ids_are_not_matched_by_substring(client, make_user, make_ticket, staff):
+    """OTRS CVE-2009-5055: customer 12 must not read the tickets of 1 and 2."""
     # OTRS CVE-2009-5055: customer 12 read the tickets of 1 and 2.
     users = [make_user(f"c{i}") for i in range(12)]
     ticket = make_ticket(users[0])
@@ -164,6 +165,7 @@ def test_customer_ids_are_not_matched_by_substring(client, make_user, make_ticke
 
 
 def test_internal_notes_never_reach_the_customer(client, make_user, make_ticket, staff):
+    """OTRS GHSA-6ww2-5f5r-f44h: the customer's view never shows internal articles."""
     customer = make_user("anna")
     ticket = make_ticket(customer)
     tickets.add_comment(staff["l1"], ticket, "SECRET-INTERNAL-NOTE", internal=True)

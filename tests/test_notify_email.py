@@ -64,6 +64,7 @@ def test_the_assignee_is_emailed_the_customers_reply(client, runner, smtp, make_
 
 def test_customer_emails_never_contain_internal_notes(runner, smtp, make_user, make_ticket,
                                                       staff):
+    """OTRS CVE-2021-21435: no agent-only data in what the customer receives."""
     ticket = make_ticket(make_user("Kunde"))
     supporter = ticket.assignee
     tickets.add_comment(supporter, ticket, "INTERNAL-ONLY driver hunch", internal=True)

@@ -61,6 +61,7 @@ def test_reset_link_sets_a_new_password_once(client, runner, smtp, make_user, lo
 
 
 def test_unknown_accounts_get_the_same_answer_and_no_email(client, make_user):
+    """osTicket CVE-2026-26895: no user enumeration through password reset."""
     make_user("anna")
     known = client.post_form("/password/reset", {"username": "anna"})
     unknown = client.post_form("/password/reset", {"username": "nobody@example.com"})

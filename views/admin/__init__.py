@@ -42,7 +42,9 @@ class StaffIndexView(AdminIndexView):
 
 
 def init_admin(app) -> Admin:
+    from views.headers import csp_nonce
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
+                  csp_nonce_generator=csp_nonce,
                   theme=Bootstrap4Theme(swatch="default", fluid=True,
                                         base_template="admin/staff_base.html"))
     add_ticket_views(admin)

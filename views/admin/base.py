@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_login import current_user
 from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.orm import Query
@@ -38,6 +39,34 @@ class CappedCountQuery(Query):
         return CappedCount(count) if count > COUNT_CAP else count
 
 
+BIGINT = range(-2**63, 2**63)
+
+
+def _tolerant(filter_class):
+    """The filter, calling invalid what Flask-Admin turns into a 500: a value outside its enum
+    (KeyError) or an integer no database column holds (OverflowError)."""
+
+    class Tolerant(filter_class):
+        def validate(self, value) -> bool:
+            try:
+                if not super().validate(value):
+                    return False
+                cleaned = self.clean(value)
+            except KeyError:
+                return False
+            values = cleaned if isinstance(cleaned, list) else [cleaned]
+            return all(v in BIGINT for v in values if isinstance(v, int))
+
+    Tolerant.__name__ = filter_class.__name__
+    return Tolerant
+
+
+class TolerantFilterConverter(FilterConverter):
+    """Grid filters that ignore a hand-made ?flt0_N=anything, as Flask-Admin means them to."""
+    int_filters = tuple(_tolerant(f) for f in FilterConverter.int_filters)
+    enum = tuple(_tolerant(f) for f in FilterConverter.enum)
+
+
 def staff_only_callback():
     """Anonymous visitors go to the login page; signed-in users without the role get 403."""
     if not current_user.is_authenticated:
@@ -50,7 +79,19 @@ def has_role(roles) -> bool:
     return current_user.is_authenticated and current_user.role in roles
 
 
-class StaffModelView(LocalisedColumns, ModelView):
+class CappedPages:
+    """Pages stop where the capped count stops: nobody offsets past COUNT_CAP rows (and a
+    hand-made ?page=99999999999999999999 is the last page, not an overflow)."""
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        last_page = COUNT_CAP // (page_size or self.page_size)
+        page = min(max(page or 0, 0), last_page)
+        return super().get_list(page, sort_column, sort_desc, search, filters,
+                                execute=execute, page_size=page_size)
+
+
+class StaffModelView(LocalisedColumns, CappedPages, ModelView):
     """Role-gated, row-scoped, never deleting. Subclasses set the class attributes below.
 
     Permissions are read per request through properties, never by changing attributes:
@@ -69,6 +110,7 @@ class StaffModelView(LocalisedColumns, ModelView):
     page_size = 50
     export_types = ["csv", "xlsx"]
     column_formatters_export: dict = {}  # plain values, never the list's HTML
+    filter_converter = TolerantFilterConverter()
 
     def __init__(self, model, name=None, endpoint=None, url=None, **kwargs):
         super().__init__(model, db, name=name, endpoint=endpoint, url=url, **kwargs)
@@ -101,14 +143,6 @@ class StaffModelView(LocalisedColumns, ModelView):
     def get_count_query(self):
         return (CappedCountQuery([func.count("*")], session=db.session())
                 .select_from(self.model).filter(self.scope()))
-
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
-        """Pages stop where the capped count stops: nobody offsets past COUNT_CAP rows."""
-        last_page = COUNT_CAP // (page_size or self.page_size)
-        page = min(max(page or 0, 0), last_page)
-        return super().get_list(page, sort_column, sort_desc, search, filters,
-                                execute=execute, page_size=page_size)
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """Every order ends with the id, so equal values never shuffle between pages."""

@@ -12,7 +12,7 @@ from flask_login import current_user
 from models import OutboxEmail, OutboxStatus, db
 from services import DomainError, mail
 from services.permissions import is_admin
-from views.admin.base import staff_only_callback
+from views.admin.base import CappedPages, staff_only_callback
 from views.labels import LocalisedColumns, choices
 
 
@@ -24,7 +24,7 @@ class StatusFilter(FilterEqual):
         return value in {status.value for status in OutboxStatus}
 
 
-class OutboxAdmin(LocalisedColumns, ModelView):
+class OutboxAdmin(LocalisedColumns, CappedPages, ModelView):
     """Read-only list of outbox rows; changes go through services.mail."""
     can_create = can_edit = can_delete = False
     can_export = False
