@@ -67,6 +67,7 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
         db.session.commit()
         if progress:
             progress(f"  {done + size}/{count} tickets")
+    _advance_id_sequence()
     recount_loads()
     db.session.commit()
 
@@ -105,6 +106,15 @@ def _add_children(row: tuple, comments_per_ticket: int, comments: list, events: 
         author = customer if k % 2 == 0 or assignee is None else assignee
         comments.append((ticket_id, author, f"Synthetic comment {k + 1} on #{number}.", False,
                          created))
+
+
+def _advance_id_sequence() -> None:
+    """COPY wrote the ticket ids itself: move PostgreSQL's sequence past them, or the next
+    ticket submitted through the services collides with one of them."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                                   "(SELECT max(id) FROM tickets))")
 
 
 def _prepare_bulk_load() -> None:

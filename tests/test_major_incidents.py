@@ -186,3 +186,11 @@ def test_manual_link_and_unlink_from_the_backoffice(client, staff, make_user, ma
     db.session.expire_all()
     assert db.session.get(Ticket, other.id).parent_id is None
     assert len(_children(parent)) == len(reports)
+
+
+def test_tickets_submitted_after_generated_ones_get_new_ids(demo, make_ticket):
+    """The benchmark seeds with services.generator, then submits (PostgreSQL: COPY wrote ids)."""
+    from services.generator import generate_tickets
+    generate_tickets(5, comments_per_ticket=0)
+    ticket = make_ticket(demo["Kunde"], title="Skærmen er sort", description="Helt sort.")
+    assert ticket.id == 6 and ticket.number == 6
