@@ -33,7 +33,7 @@ def site(request, tmp_path_factory):
         page.goto(base + "/tickets/new")
         page.fill("#title", "Jeg kan ikke printe")
         page.fill("#description", "Når jeg trykker på print, sker der ikke noget.")
-        page.locator("main form button[type=submit]").click()
+        page.locator("#ticket-form button[type=submit]").click()
         page.wait_for_url("**/tickets/1")
         log_out(page)
         log_in(page, base, "LevelOneSupporter1", language)

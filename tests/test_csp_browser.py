@@ -69,7 +69,7 @@ def test_backoffice_and_portal_work_under_the_policy(watched, server, staff, mak
     assert page.input_value("#reply-body") == "Hej anna"
     violations["dashboard"] = _visit(page, server + "/admin/dashboard/")
     violations["document"] = _visit(page, server + "/admin/document/new/")
-    page.fill("textarea[data-markdown-source]", "# Title\n\n" + PAYLOAD)  # static/md_preview.js runs
+    page.fill("textarea[data-md-source]", "# Title\n\n" + PAYLOAD)  # static/md_preview.js runs
     page.wait_for_selector("#md-preview h1")
     violations["document preview"] = _violations(page)
     page.get_by_role("button", name="Logout").click()

@@ -82,11 +82,12 @@ class Desk:
     def submit_ticket(self, title: str, description: str) -> int:
         page, words = self.page, self.words
         page.get_by_role("link", name=words["new ticket"], exact=True).first.click()
-        page.get_by_label(words["title"], exact=True).fill(title)
-        page.get_by_label(words["description"], exact=True).fill(description)
-        page.get_by_label(words["service"], exact=True).select_option(label="Printservice")
+        form = page.locator("#ticket-form")  # below the guide picker
+        form.get_by_label(words["title"], exact=True).fill(title)
+        form.get_by_label(words["description"], exact=True).fill(description)
+        form.get_by_label(words["service"], exact=True).select_option(label="Printservice")
         self.shot("customer-fills-in-the-ticket")
-        page.get_by_role("button", name=words["create"]).click()
+        form.get_by_role("button", name=words["create"]).click()
         page.wait_for_url(re.compile(r"/tickets/\d+$"))
         return int(page.url.rsplit("/", 1)[1])
 

@@ -27,7 +27,7 @@ def choices(ticket: Ticket | None = None) -> dict:
             "ratings": labels.choices(Rating), "priorities": [(p.value, p.value) for p in Priority],
             "levels": [(n, str(n)) for n in (1, 2, 3)],
             "supporters": operations.supporters_by_level() if wanted else {},
-            "major_incidents": operations.open_major_incidents() if wanted else []}
+            "major_incidents": operations.open_major_incidents() if ticket is None else []}
 
 
 def _canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:
