@@ -154,7 +154,8 @@ class TicketLife(RuleBasedStateMachine):
 
 def test_random_ticket_lives_keep_the_invariants(app, staff):
     TicketLife.people = staff
-    run = settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
+    # Derandomized everywhere: the coverage check below must not depend on luck.
+    run = settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None, derandomize=True,
                    suppress_health_check=[HealthCheck.function_scoped_fixture,
                                           HealthCheck.too_slow])
     TicketLife.TestCase.settings = run
