@@ -14,11 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CODE = ["app.py", "commands.py", "config.py", "extensions.py", "models.py", "services", "views",
         "scripts"]
+# Test harnesses, like tests/: they assert, and their passwords open throwaway databases.
+HARNESSES = ["scripts/loadtest.py", "scripts/loadsupport.py", "scripts/loadfaults.py"]
 
 
 def bandit() -> int:
     print("=== bandit ===", flush=True)
-    command = [str(BIN / "bandit"), "-q", "-r", *CODE]
+    command = [str(BIN / "bandit"), "-q", "-r", *CODE, "-x", ",".join(HARNESSES)]
     return subprocess.call(command, cwd=ROOT)  # nosec B603
 
 

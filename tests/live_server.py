@@ -5,12 +5,14 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -22,6 +24,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerURL(str):
+    """The base URL of a running server, which also knows its process id and log file."""
+    pid: int
+    log: IO[bytes]
+
+
+def server_log(base: ServerURL) -> str:
+    """What the server wrote to stderr so far."""
+    base.log.seek(0)
+    return base.log.read().decode(errors="replace")
+
+
 @contextmanager
 def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None):
     """Serve create_app() under gunicorn with `workers` processes; yields the base URL."""
@@ -31,9 +45,12 @@ def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None)
            **(extra_env or {})}
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
                f"127.0.0.1:{port}", "--timeout", "60", "app:create_app()"]
+    # A file, not a pipe: nobody reads a pipe while serving, and a full one blocks every worker.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+                               stderr=log)
+    base = ServerURL(f"http://127.0.0.1:{port}")
+    base.pid, base.log = process.pid, log
     try:
         _wait_until_up(base, process)
         yield base
@@ -44,14 +61,14 @@ def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stderr.close()
+        log.close()
 
 
 def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("gunicorn exited: " + process.stderr.read().decode()[-2000:])
+            raise RuntimeError("gunicorn exited: " + server_log(base)[-2000:])
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -71,6 +88,7 @@ class Browser:
 
     def __init__(self, base: str):
         self.base = base
+        self.last_location: str | None = None  # of the last answer (redirects are not followed)
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
@@ -78,8 +96,10 @@ class Browser:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
             with self.opener.open(self.base + path, body, timeout=60) as response:
+                self.last_location = response.headers.get("Location")
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
+            self.last_location = error.headers.get("Location")
             return error.code, error.read().decode()
 
     def post_form(self, page: str, data: dict, action: str | None = None) -> int:

@@ -75,3 +75,15 @@ class TestBehindAnHttpsProxy:
 
 def test_cookies_are_not_secure_on_plain_http(app):
     assert app.config["SESSION_COOKIE_SECURE"] is False  # PUBLIC_URL is http in the tests
+
+
+def test_a_signed_in_visitor_gets_503_not_500_when_the_database_is_gone(tmp_path):
+    """Found by the PostgreSQL restart of scripts/loadtest.py: the headers must not read the
+    user row (its attributes expire at the rollback, and reloading them fails)."""
+    from tests.test_auth import create_app_with_broken_database
+    client = create_app_with_broken_database(tmp_path).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "a-session-token"
+    answer = client.get("/tickets/")
+    assert answer.status_code == 503
+    assert answer.headers["Cache-Control"] == "no-store"

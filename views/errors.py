@@ -1,7 +1,7 @@
 """Every error gets a friendly page (HTML) or JSON (API): never a bare 500."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -53,7 +53,9 @@ def register(app) -> None:
     def database_unavailable(error):
         log.exception("database unavailable")
         _rollback()
-        # A page that needs no database: the signed-in user cannot be loaded either.
+        # A page that needs no database: the signed-in user cannot be loaded either, so the
+        # templates' current_user is anonymous rather than a query that fails again (a 500).
+        g._login_user = current_app.login_manager.anonymous_user()
         return _answer(503, "unavailable", _("The service is briefly unavailable. "
                                              "Please try again in a moment."),
                        "errors/unavailable.html")

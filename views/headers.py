@@ -23,9 +23,7 @@ def content_security_policy() -> str:
 
 
 def _signed_in() -> bool:
-    user = g.get("_login_user")  # set by Flask-Login once something looked at the user
-    if user is not None:
-        return user.is_authenticated
+    """From the session alone: the user row may be unreadable (the database is down)."""
     return "_user_id" in session
 
 
