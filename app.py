@@ -1,7 +1,7 @@
 """Helpdesk: create_app reads like a table of contents."""
 import logging
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -116,6 +116,18 @@ def select_timezone() -> str:
 
 def configure_requests(app: Flask) -> None:
     """Writers take SQLite's write lock first; answers carry the security headers."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text field may hold NUL: PostgreSQL refuses it, so refuse it up front (the API
+        validates its own input and answers 422)."""
+        if request.path.startswith("/api/"):
+            return
+        values = list(request.args.listvalues())
+        if request.method in UNSAFE_METHODS:
+            values += list(request.form.listvalues())
+        if any("\x00" in value for group in values for value in group):
+            abort(400)
 
     @app.before_request
     def start_write_transaction():

@@ -57,7 +57,8 @@ def test_grid_search_and_filters_take_any_string(app, client, scene, username):
     for url in _grid_urls(app):
         answer = client.get(url)
         body = answer.get_data(as_text=True)
-        if answer.status_code >= 500 or answer.status_code == 400:
+        refused_nul = answer.status_code == 400 and "%00" in url  # NUL is refused up front
+        if answer.status_code >= 500 or (answer.status_code == 400 and not refused_nul):
             failures.append(f"{url}: {answer.status_code}")
         elif username == "l1a" and SECRET_TITLE in body:
             failures.append(f"{url}: shows a level-3 ticket to level 1")
@@ -80,7 +81,7 @@ def test_api_filters_take_any_string(client, scene, staff):
 def test_knowledge_base_search_takes_any_string(client, scene):
     for value in INJECTIONS + ["PRIVATE"]:
         answer = client.get(f"/kb/?q={quote(value)}")
-        assert answer.status_code == 200, value
+        assert answer.status_code == (400 if "\x00" in value else 200), value
         assert "PRIVATE-DOC" not in answer.get_data(as_text=True), value
     # A LIKE wildcard is a literal character, not "everything".
     assert "Public printing" not in client.get("/kb/?q=_____x").get_data(as_text=True)
