@@ -14,8 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CODE = ["app.py", "commands.py", "config.py", "extensions.py", "models.py", "services", "views",
         "scripts"]
-# Test harnesses, like tests/: they assert, and their passwords open throwaway databases.
-HARNESSES = ["scripts/loadtest.py", "scripts/loadsupport.py", "scripts/loadfaults.py"]
+# Test and measuring harnesses, like tests/: they start servers, fetch from loopback, and their
+# passwords open throwaway databases.
+HARNESSES = ["scripts/loadtest.py", "scripts/loadsupport.py", "scripts/loadfaults.py",
+             "scripts/bench.py", "scripts/bench_tools.py", "scripts/bench_incidents.py",
+             "scripts/ceiling_app.py"]
 
 
 def bandit() -> int:
