@@ -42,6 +42,8 @@ def load_config() -> dict:
         "AUTO_CLOSE_DAYS": _float("AUTO_CLOSE_DAYS", 7),
         "AUTO_CLOSE_WARNING_DAYS": _float("AUTO_CLOSE_WARNING_DAYS", 2),
         "REOPEN_DAYS": _float("REOPEN_DAYS", 7),
+        # The dashboard shows stored figures up to this old; the jobs refresh them each pass.
+        "DASHBOARD_MAX_AGE_SECONDS": int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", 300)),
         "REGISTRATION_DOMAINS": [
             d.strip().lower().lstrip("@")
             for d in os.environ.get("REGISTRATION_DOMAINS", "").split(",") if d.strip()],

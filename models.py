@@ -586,3 +586,15 @@ class Deflection(db.Model):
 
     def __str__(self) -> str:
         return f"Deflection for {self.service_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardSnapshot(db.Model):
+    """The dashboard's figures as last computed for one time zone (days are local days)."""
+    __tablename__ = "dashboard_snapshots"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    figures: Mapped[str] = mapped_column(Text)  # JSON, see services/dashboard.py
+
+    def __str__(self) -> str:
+        return f"Dashboard for {self.zone} at {self.computed_at:%Y-%m-%d %H:%M}"

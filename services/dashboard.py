@@ -1,16 +1,29 @@
 """The manager's figures, each from aggregate SQL (no ticket rows are loaded), on SQLite and
-PostgreSQL alike. Every figure is a titled table; the dashboard view draws and exports them."""
+PostgreSQL alike. Every figure is a titled table; the dashboard view draws and exports them.
+
+At a million tickets the figures take seconds to compute, so the dashboard shows a stored
+snapshot per time zone: the jobs recompute every stored zone on each pass, and a page finding
+its snapshot older than DASHBOARD_MAX_AGE_SECONDS (no job runner, or a zone seen for the first
+time) computes it once and stores it for the next viewer.
+"""
+import json
 from collections import Counter as Tally
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from extensions import begin_write
 from models import (
     ACTIVE_STATUSES,
     AuditEvent,
+    DashboardSnapshot,
     Deflection,
     MajorIncidentProposal,
     Priority,
@@ -290,12 +303,58 @@ FIGURES = {
 }
 
 
-def figure(key: str, now: datetime, zone: ZoneInfo) -> Figure | None:
-    """One figure by key, or None."""
-    build = FIGURES.get(key)
-    return build(now, zone) if build else None
-
-
 def all_figures(now: datetime, zone: ZoneInfo) -> list[Figure]:
     """Every figure of the dashboard (unfinished tickets are "open": open and pending)."""
     return [build(now, zone) for build in FIGURES.values()]
+
+
+def _stored(value):
+    """A figure's value as JSON: a translatable label keeps its message id, to be translated
+    for whoever looks at the snapshot."""
+    if isinstance(value, LazyString):
+        return {"msgid": value._args[0]}
+    raise TypeError(f"{type(value).__name__} is not stored in a dashboard snapshot")
+
+
+def _restored(value):
+    return _l(value["msgid"]) if isinstance(value, dict) and set(value) == {"msgid"} else value
+
+
+def _encode(figures: list[Figure]) -> str:
+    return json.dumps([asdict(f) for f in figures], default=_stored)
+
+
+def _decode(stored: str) -> list[Figure]:
+    figures = json.loads(stored, object_hook=_restored)
+    return [Figure(**{**f, "rows": [tuple(row) for row in f["rows"]]}) for f in figures]
+
+
+def _save(zone: ZoneInfo, now: datetime, figures: list[Figure]) -> None:
+    """Insert or replace the zone's snapshot in a write transaction of its own."""
+    db.session.commit()
+    begin_write()
+    insert = postgresql_insert if _dialect() == "postgresql" else sqlite_insert
+    values = {"zone": zone.key, "computed_at": now, "figures": _encode(figures)}
+    db.session.execute(insert(DashboardSnapshot).values(**values).on_conflict_do_update(
+        index_elements=["zone"], set_={"computed_at": now, "figures": values["figures"]}))
+    db.session.commit()
+
+
+def snapshot(now: datetime, zone: ZoneInfo) -> tuple[datetime, list[Figure]]:
+    """The figures for a time zone and when they were computed: stored ones while fresh."""
+    stored = db.session.get(DashboardSnapshot, zone.key)
+    max_age = timedelta(seconds=current_app.config["DASHBOARD_MAX_AGE_SECONDS"])
+    if stored is not None and now - max_age <= stored.computed_at <= now:
+        return stored.computed_at, _decode(stored.figures)
+    figures = all_figures(now, zone)
+    _save(zone, now, figures)
+    return now, figures
+
+
+def refresh_snapshots(now: datetime) -> int:
+    """The job: recompute the snapshot of every zone a dashboard was opened in."""
+    zones = db.session.scalars(select(DashboardSnapshot.zone)).all()
+    for key in zones:
+        zone = ZoneInfo(key)
+        _save(zone, now, all_figures(now, zone))
+    return len(zones)

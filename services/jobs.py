@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 
 from extensions import begin_write
 from models import ACTIVE_STATUSES, Status, Ticket, db, utcnow
-from services import mail, sla
+from services import dashboard, mail, sla
 from services.assignment import set_status
 from services.audit import record
 from services.notify import notify
@@ -30,13 +30,14 @@ class JobReport:
     closed_resolved: int = 0
     sla: dict[str, int] = field(default_factory=dict)
     email: mail.Delivery = field(default_factory=mail.Delivery)
+    dashboards: int = 0
 
     def __str__(self) -> str:
         return (f"queue: {self.assigned} assigned; auto-close: {self.warned} warned, "
                 f"{self.closed_pending} pending closed, {self.closed_resolved} resolved closed; "
                 f"sla: {self.sla.get('at_risk', 0)} at risk, {self.sla.get('breached', 0)} breached; "
                 f"email: {self.email.sent} sent, {self.email.retried} to retry, "
-                f"{self.email.failed} failed")
+                f"{self.email.failed} failed; dashboards: {self.dashboards} refreshed")
 
 
 def run_all(now: datetime | None = None) -> JobReport:
@@ -45,7 +46,8 @@ def run_all(now: datetime | None = None) -> JobReport:
     return JobReport(assigned=assign_queued(), warned=warn_before_auto_close(moment),
                      closed_pending=close_idle_pending(moment),
                      closed_resolved=close_expired_resolved(moment),
-                     sla=flag_sla(moment), email=mail.deliver_due(now))
+                     sla=flag_sla(moment), email=mail.deliver_due(now),
+                     dashboards=dashboard.refresh_snapshots(moment))
 
 
 def flag_sla(now: datetime) -> dict[str, int]:

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from models import AuditEvent, Priority, Service, SlaState, Status, Ticket, TicketType, db, utcnow
 
@@ -163,3 +164,40 @@ def test_staff_see_the_sla_badge_on_the_ticket_page_customers_do_not(client, mak
     client.logout()
     client.login("anna")
     assert "SLA breached" not in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+
+
+def reopen_ticket_2() -> None:
+    """Ticket 2 goes from pending to open behind the dashboard's back."""
+    db.session.execute(update(Ticket).where(Ticket.number == 2).values(status=Status.OPEN))
+    db.session.commit()
+
+
+def test_dashboard_shows_a_stored_snapshot_until_the_jobs_refresh_it(client, desk, staff):
+    from services import jobs
+    client.login(staff["manager"].username)
+    assert download(client, "open_by_status") == [["open", "2"], ["pending", "1"]]
+    assert 'id="computed-at"' in client.get("/admin/dashboard/").get_data(as_text=True)
+    reopen_ticket_2()
+    assert download(client, "open_by_status") == [["open", "2"], ["pending", "1"]]
+    assert jobs.run_all().dashboards == 1
+    assert download(client, "open_by_status") == [["open", "3"], ["pending", "0"]]
+
+
+def test_a_stale_snapshot_is_computed_again_by_the_page(app, client, desk, staff):
+    client.login(staff["manager"].username)
+    assert download(client, "open_by_status") == [["open", "2"], ["pending", "1"]]
+    reopen_ticket_2()
+    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 0
+    assert download(client, "open_by_status") == [["open", "3"], ["pending", "0"]]
+
+
+def test_a_snapshot_is_shown_in_the_viewers_language(client, desk, staff, make_user):
+    client.login(staff["manager"].username)
+    assert download(client, "open_by_status")[0][0] == "open"
+    boss = make_user("dansk-chef", "manager")
+    boss.language = "da"
+    db.session.commit()
+    client.logout()
+    client.login(boss.username)
+    page = client.get("/admin/dashboard/").get_data(as_text=True)
+    assert table(page, "open_by_status")[0][0] == "åben"

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import Role, utcnow
-from services.dashboard import Figure, all_figures, figure
+from services.dashboard import FIGURES, Figure, snapshot
 from views.admin.charts import bar_chart, line_chart
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -54,16 +54,16 @@ class DashboardView(BaseView):
 
     @expose("/")
     def index(self):
-        figures = all_figures(utcnow(), _zone())
-        return self.render("admin/dashboard.html", figures=figures,
+        computed_at, figures = snapshot(utcnow(), _zone())
+        return self.render("admin/dashboard.html", figures=figures, computed_at=computed_at,
                            by_key={f.key: f for f in figures},
                            charts={f.key: chart_of(f) for f in figures})
 
     @expose("/<key>.csv")
     def download(self, key: str):
-        shown = figure(key, utcnow(), _zone())
-        if shown is None:
+        if key not in FIGURES:
             abort(404)
+        shown = next(f for f in snapshot(utcnow(), _zone())[1] if f.key == key)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([csv_cell(str(column)) for column in shown.columns])
