@@ -6,6 +6,7 @@ level, an assignee of the ticket's level, numbers from the shared counter, a `cr
 event per ticket, and supporter loads that add up.
 """
 import random
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -52,21 +53,21 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     first_number = last - count + 1
     start = (utcnow() - timedelta(days=365)).replace(microsecond=0)
     settled_before = utcnow() - timedelta(days=_settled_days())
-    _prepare_bulk_load()
-    for done in range(0, count, chunk):
-        size = min(chunk, count - done)
-        tickets, comments, events = [], [], []
-        for offset in range(done, done + size):
-            row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
-                              supporters, start, settled_before)
-            tickets.append(row)
-            _add_children(row, comments_per_ticket, comments, events)
-        _write("tickets", TICKET_COLUMNS, tickets)
-        _write("comments", COMMENT_COLUMNS, comments)
-        _write("audit_events", EVENT_COLUMNS, events)
-        db.session.commit()
-        if progress:
-            progress(f"  {done + size}/{count} tickets")
+    with _bulk_load():
+        for done in range(0, count, chunk):
+            size = min(chunk, count - done)
+            tickets, comments, events = [], [], []
+            for offset in range(done, done + size):
+                row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
+                                  supporters, start, settled_before)
+                tickets.append(row)
+                _add_children(row, comments_per_ticket, comments, events)
+            _write("tickets", TICKET_COLUMNS, tickets)
+            _write("comments", COMMENT_COLUMNS, comments)
+            _write("audit_events", EVENT_COLUMNS, events)
+            db.session.commit()
+            if progress:
+                progress(f"  {done + size}/{count} tickets")
     _advance_id_sequence()
     recount_loads()
     db.session.commit()
@@ -117,11 +118,30 @@ def _advance_id_sequence() -> None:
                                    "(SELECT max(id) FROM tickets))")
 
 
-def _prepare_bulk_load() -> None:
-    """On SQLite, a large page cache keeps index updates in memory during the load."""
+@contextmanager
+def _bulk_load():
+    """On SQLite, load without the secondary indexes and the search-index trigger, then build
+    them once from the loaded rows: one sort per index instead of a B-tree update per row.
+    Their definitions are read from the schema itself, so they come back exactly as migrated."""
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    deferred = connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+        "tbl_name IN ('tickets', 'comments', 'audit_events') AND "
+        "(type = 'index' OR name = 'tickets_fts_insert')").all()
+    for kind, name, _sql in deferred:
+        connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
+    try:
+        yield
+    finally:
+        connection = db.session.connection()
+        for _kind, _name, sql in deferred:
+            connection.exec_driver_sql(sql)
+        connection.exec_driver_sql("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
+        db.session.commit()
 
 
 def _write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
