@@ -2,7 +2,7 @@
 import logging
 
 from flask import Flask, abort, current_app, g, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -137,18 +137,13 @@ def configure_requests(app: Flask) -> None:
     from views.headers import init_headers
     init_headers(app)
 
-    app.jinja_env.filters["localtime"] = localtime
     from services import permissions
     from services.documents import render_markdown
-    from views.labels import event_value, field_name, label
+    from views.labels import event_value, field_name, label, localtime
+    app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals.update(can=permissions, unread_count=page_unread_count,
                                  get_locale=get_locale, render_markdown=render_markdown,
                                  label=label, event_value=event_value, field_name=field_name)
-
-
-def localtime(value, format: str = "short") -> str:
-    """A UTC timestamp shown in the user's time zone and locale."""
-    return format_datetime(value, format) if value else ""
 
 
 def register_blueprints(app: Flask) -> None:

@@ -159,3 +159,24 @@ def test_enum_values_are_translated_in_grid_filters_and_selects(client, desk):
     assert '<option value="pending">Afventer svar</option>' in handle
     assert '<option value="high">Høj</option>' in handle
     assert '<option value="incident" selected>Fejl</option>' in handle
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize("zone", ["Europe/Copenhagen", "America/New_York", "UTC"])
+def test_localtime_writes_what_flask_babel_writes(app, language, zone):
+    """The grids' fast date formatting, across both daylight-saving changes and midnight."""
+    from datetime import datetime
+
+    from flask_babel import force_locale, format_datetime, refresh
+
+    from views.labels import localtime
+    moments = [datetime(2026, 3, 29, 0, 59), datetime(2026, 3, 29, 1, 0),
+               datetime(2026, 10, 25, 0, 59), datetime(2026, 10, 25, 1, 0),
+               datetime(2026, 12, 31, 23, 30, 59)]
+    with app.test_request_context():
+        app.config["TIMEZONE"] = zone
+        refresh()
+        with force_locale(language):
+            assert [localtime(m) for m in moments] == [format_datetime(m, "short")
+                                                       for m in moments]
+    assert localtime(None) == ""

@@ -3,11 +3,11 @@
 Flask-Admin grids use `sla_column_formatter` in `column_formatters` (e.g. for "sla_state" or
 "resolution_due_at"); templates call the Jinja global `sla_badge(ticket)`.
 """
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from models import SlaState, Status
+from views.labels import localtime
 
 _LOOK = {
     SlaState.BREACHED: ("badge badge-danger sla-breached", _l("SLA breached")),
@@ -24,7 +24,7 @@ def sla_badge(ticket) -> Markup:
     else:
         return Markup("")
     due = ticket.resolution_due_at
-    title = _l("Resolution due %(at)s", at=format_datetime(due, "short")) if due else ""
+    title = _l("Resolution due %(at)s", at=localtime(due)) if due else ""
     return Markup('<span class="{}" title="{}">{}</span>').format(css, escape(str(title)),
                                                                   escape(str(label)))
 
@@ -32,5 +32,5 @@ def sla_badge(ticket) -> Markup:
 def sla_column_formatter(view, context, model, name) -> Markup:
     """Flask-Admin column formatter: the due time of the column, then the badge."""
     value = getattr(model, name, None)
-    shown = escape(format_datetime(value, "short")) if hasattr(value, "hour") else Markup("")
+    shown = escape(localtime(value)) if hasattr(value, "hour") else Markup("")
     return Markup("{} {}").format(shown, sla_badge(model))

@@ -1,7 +1,8 @@
 """The ticket grids: my tickets, my level's queue, everything I may read, all tickets."""
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,14 +15,14 @@ from views.admin import operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
 from views.admin.sla_format import sla_column_formatter
-from views.labels import choices
+from views.labels import choices, label, localtime
 
 COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
            "service", "created_at", "updated_at", "resolution_due_at"]
 
 
 def _localtime(view, context, model, name):
-    return current_app.jinja_env.filters["localtime"](getattr(model, name))
+    return localtime(getattr(model, name))
 
 
 def _number_link(view, context, model, name):
@@ -79,6 +80,19 @@ class TicketGrid(StaffModelView):
 
     def scope(self):
         return visible_tickets(current_user)
+
+    def row_cells(self, ticket: Ticket, selectable: bool) -> Markup:
+        """One grid row's cells in one pass: Flask-Admin's template asks for every cell through
+        a Jinja call and its generic formatter lookup, which was most of a page's time."""
+        cells = [Markup('<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                        'value="{}" title="{}"></td>').format(ticket.id, admin_gettext("Select record"))
+                 ] if selectable else []
+        for column, _name in self._list_columns:
+            formatter = self.column_formatters.get(column)
+            value = (formatter(self, None, ticket, column) if formatter
+                     else label(getattr(ticket, column)))
+            cells.append(Markup('<td class="col-{}">{}</td>').format(column, value))
+        return Markup("").join(cells)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search through the index (services/search.py), not LIKE over every row."""
