@@ -61,6 +61,8 @@ def load_config() -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "attachments")),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
+        # Files of a form shown back (to correct a field, to confirm) wait this long for it.
+        "PENDING_UPLOAD_MINUTES": int(os.environ.get("PENDING_UPLOAD_MINUTES", 60)),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

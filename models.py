@@ -306,6 +306,25 @@ class Attachment(db.Model):
         return self.filename
 
 
+class PendingUpload(db.Model):
+    """A checked file waiting, for a short while, for the form it was sent with to be sent again
+    (the form was shown back for a correction or a confirmation). Only its uploader claims it."""
+    __tablename__ = "pending_uploads"
+    __table_args__ = (Index("ix_pending_uploads_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class AuditEvent(db.Model):
     """Append-only trail of every change to a ticket (or document)."""
     __tablename__ = "audit_events"
@@ -550,6 +569,9 @@ class IntakeTemplate(db.Model):
     checks: Mapped[list[IntakeCheck]] = relationship(
         back_populates="template", order_by="(IntakeCheck.position, IntakeCheck.id)",
         cascade="all, delete-orphan")
+    fields: Mapped[list[IntakeField]] = relationship(
+        back_populates="template", order_by="(IntakeField.position, IntakeField.id)",
+        cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return f"Guide for {self.service}"
@@ -570,6 +592,24 @@ class IntakeCheck(db.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+class IntakeField(db.Model):
+    """Something the customer fills in on the service's ticket form (asset tag, room, since when)."""
+    __tablename__ = "intake_fields"
+    __table_args__ = (Index("ix_intake_fields_template_id_position", "template_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("intake_templates.id"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    label: Mapped[str] = mapped_column(String(120))
+    help: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    template: Mapped[IntakeTemplate] = relationship(back_populates="fields")
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Deflection(db.Model):

@@ -1,4 +1,5 @@
-"""Periodic jobs: assign queued tickets, warn and auto-close, flag SLA risks, deliver email.
+"""Periodic jobs: assign queued tickets, warn and auto-close, flag SLA risks, deliver email,
+forget expired pending uploads.
 
 Each job claims one row at a time under a lock (SELECT ... FOR UPDATE SKIP LOCKED on
 PostgreSQL, BEGIN IMMEDIATE on SQLite), acts through the services and commits, so any number
@@ -14,7 +15,7 @@ from sqlalchemy import and_, func, select
 
 from extensions import begin_write
 from models import ACTIVE_STATUSES, Status, Ticket, db, utcnow
-from services import dashboard, mail, sla
+from services import attachments, dashboard, mail, sla
 from services.assignment import set_status
 from services.audit import record
 from services.notify import notify
@@ -30,6 +31,7 @@ class JobReport:
     closed_resolved: int = 0
     sla: dict[str, int] = field(default_factory=dict)
     email: mail.Delivery = field(default_factory=mail.Delivery)
+    uploads_forgotten: int = 0
     dashboards: int = 0
 
     def __str__(self) -> str:
@@ -37,17 +39,27 @@ class JobReport:
                 f"{self.closed_pending} pending closed, {self.closed_resolved} resolved closed; "
                 f"sla: {self.sla.get('at_risk', 0)} at risk, {self.sla.get('breached', 0)} breached; "
                 f"email: {self.email.sent} sent, {self.email.retried} to retry, "
-                f"{self.email.failed} failed; dashboards: {self.dashboards} refreshed")
+                f"{self.email.failed} failed; pending uploads: {self.uploads_forgotten} forgotten; "
+                f"dashboards: {self.dashboards} refreshed")
 
 
 def run_all(now: datetime | None = None) -> JobReport:
-    """Run every periodic job once; email last, so this run's notifications go out at once."""
+    """Run every periodic job once; email after the ticket jobs, so this run's notifications go
+    out at once; the dashboards last."""
     moment = now or utcnow()
     return JobReport(assigned=assign_queued(), warned=warn_before_auto_close(moment),
                      closed_pending=close_idle_pending(moment),
                      closed_resolved=close_expired_resolved(moment),
-                     sla=flag_sla(moment), email=mail.deliver_due(now),
-                     dashboards=dashboard.refresh_snapshots(moment))
+                     sla=flag_sla(moment), uploads_forgotten=forget_pending_uploads(moment),
+                     email=mail.deliver_due(now), dashboards=dashboard.refresh_snapshots(moment))
+
+
+def forget_pending_uploads(now: datetime) -> int:
+    """Files of forms shown back and never sent again: gone after their lifetime."""
+    db.session.commit()
+    forgotten = attachments.purge_pending(now)
+    db.session.commit()
+    return forgotten
 
 
 def flag_sla(now: datetime) -> dict[str, int]:

@@ -50,37 +50,56 @@ def _chosen_service(value) -> Service | None:
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def new_ticket():
-    """Pick a service, walk its guide (if it has one), then the form."""
+    """Pick a service, walk its guide (if it has one), then the form with the guide's fields."""
     if current_user.role != Role.CUSTOMER:
         abort(403)
     form = TicketForm()
     form.service.choices = _service_choices()
     service = _chosen_service(request.values.get("service"))
-    guide = intake.guide_for(service)
+    template = intake.template_for(service)
+    guide = template if template is not None and template.checks else None
+    fields = list(template.fields) if template is not None else []
     step = request.args.get("step", "1")
     if request.method == "GET" and guide is not None and step != "form":
         return _guide_step(service, guide, step)
-    if form.validate_on_submit():
-        try:
-            uploads = attachments.validate(request.files.getlist(form.attachments.name))
-            guided = guide if request.form.get("guided") == "1" else None
-            outcome = tickets.submit(current_user, form.title.data,
-                                     intake.with_answers(form.description.data, guided),
-                                     form.type.data, form.urgency.data, service)
-            attachments.store(current_user, outcome.ticket, uploads)
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            db.session.commit()
+    answers = intake.read_answers(fields, request.form)
+    held = []
+    if request.method == "POST":
+        outcome, held = _submit_ticket(form, service, guide, answers)
+        if outcome is not None:
             flash_warnings(outcome.warnings)
             flash(_("Ticket #%(number)s is created.", number=outcome.ticket.number), "success")
             return redirect(url_for("portal.ticket", number=outcome.ticket.number))
-    elif request.method == "GET" and service is not None:
+    elif service is not None:
         form.service.data = str(service.id)
     suggestions = intake.suggest_articles(form.title.data or "") if request.method == "POST" else []
     return render_template("portal/new_ticket.html", form=form, service=service,
-                           guided=guide is not None and step == "form",
-                           suggestions=suggestions)
+                           guided=guide is not None and (step == "form" or request.form.get("guided") == "1"),
+                           suggestions=suggestions, answers=answers, held=held,
+                           intake_fields=[(f, intake.field_name(f)) for f in fields])
+
+
+def _submit_ticket(form: TicketForm, service: Service | None, guide, answers):
+    """The ticket, committed; or (None, the files kept) for the form shown back, so the
+    customer chooses nothing again."""
+    carried = request.form.getlist("pending")
+    valid = form.validate_on_submit()
+    uploads = []
+    try:
+        uploads = attachments.validate(request.files.getlist(form.attachments.name))
+        if valid and not answers.errors:
+            pending = attachments.claim(current_user, carried)
+            guided = guide if request.form.get("guided") == "1" else None
+            outcome = tickets.submit(current_user, form.title.data,
+                                     intake.with_answers(form.description.data, guided, answers),
+                                     form.type.data, form.urgency.data, service)
+            attachments.store(current_user, outcome.ticket, uploads)
+            attachments.attach_pending(current_user, outcome.ticket, pending)
+            db.session.commit()
+            return outcome, []
+    except DomainError as error:
+        form_error(form, error)
+    return None, _keep_files(form, uploads, carried)
 
 
 def _guide_step(service: Service, guide, step: str):
@@ -118,20 +137,38 @@ def ticket(number: int):
 def reply(number: int):
     item = ticket_or_404(number)
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            uploads = attachments.validate(request.files.getlist(form.attachments.name))
+    carried = request.form.getlist("pending")
+    valid = form.validate_on_submit()
+    uploads = []
+    try:
+        uploads = attachments.validate(request.files.getlist(form.attachments.name))
+        if valid:
+            pending = attachments.claim(current_user, carried)
             outcome = tickets.add_comment(current_user, item, form.body.data)
             attachments.store(current_user, item, uploads, outcome.comment)
-        except DomainError as error:
-            form_error(form, error)
-        else:
+            attachments.attach_pending(current_user, item, pending, outcome.comment)
             db.session.commit()
             flash_warnings(outcome.warnings)
             flash(_("Your reply is sent."), "success")
             return redirect(url_for("portal.ticket", number=number, _anchor="end"))
+    except DomainError as error:
+        form_error(form, error)
     return render_template("portal/ticket.html", ticket=item, form=form,
-                           timeline=timeline(current_user, item)), 422
+                           timeline=timeline(current_user, item),
+                           held=_keep_files(form, uploads, carried)), 422
+
+
+def _keep_files(form, uploads, carried: list[str]) -> list:
+    """Files of a form shown back, kept (and committed) so the writer chooses none again."""
+    if form.csrf_token.errors:  # not the writer's own form: keep nothing for it
+        return []
+    try:
+        held = attachments.keep(current_user, uploads, attachments.held(current_user, carried))
+    except DomainError as error:
+        form_error(form, error)
+        held = attachments.held(current_user, carried)
+    db.session.commit()
+    return held
 
 
 @bp.post("/tickets/<int:number>/close")

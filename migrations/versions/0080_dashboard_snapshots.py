@@ -1,7 +1,7 @@
 """Dashboard snapshots: the figures stored per time zone, refreshed by the jobs
 
 Revision ID: 0080
-Revises: 0050
+Revises: 0070
 Create Date: 2026-12-03 21:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0080'
-down_revision = '0050'
+down_revision = '0070_intake_fields'
 branch_labels = None
 depends_on = None
 

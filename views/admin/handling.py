@@ -62,17 +62,24 @@ class HandlingMixin:
         run = operations.OPERATIONS.get(operation)
         if run is None:
             abort(404)
+        carried = request.form.getlist("pending")  # files kept while a reply was confirmed
+        uploads = []
         try:
             uploads = attachments.validate(request.files.getlist("attachments"))
+            pending = attachments.claim(current_user, carried)
             outcome = run(current_user, ticket, request.form)
-            if uploads and outcome.comment is not None:
+            if outcome.comment is not None:
                 attachments.store(current_user, ticket, uploads, outcome.comment)
+                attachments.attach_pending(current_user, ticket, pending, outcome.comment)
         except NotFound:
             abort(404)
         except operations.AsksForSecret as warning:
             db.session.rollback()
             flash(str(warning.message), "warning")
-            draft = {"body": warning.body, "internal": request.form.get("internal")}
+            draft = {"body": warning.body, "internal": request.form.get("internal"),
+                     "status": request.form.get("status") or "",
+                     "held": self._keep_files(uploads, carried)}
+            db.session.commit()
             return self._render_handle(ticket, draft=draft, status=409)
         except DomainError as error:
             form_error(None, error)
@@ -81,6 +88,15 @@ class HandlingMixin:
             flash_warnings(outcome.warnings)
             flash(str(operations.DONE[operation]), "success")
         return redirect(url_for(".handle", number=number))
+
+    @staticmethod
+    def _keep_files(uploads, carried: list[str]):
+        """The reply's files, kept for its confirmation (a file input cannot be refilled)."""
+        try:
+            return attachments.keep(current_user, uploads, attachments.held(current_user, carried))
+        except DomainError as error:
+            form_error(None, error)
+            return attachments.held(current_user, carried)
 
     @expose("/bulk/<operation>", methods=("GET", "POST"))
     def bulk(self, operation: str):
