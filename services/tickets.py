@@ -24,7 +24,7 @@ from models import (
     db,
     utcnow,
 )
-from services import Forbidden, Invalid, NotFound, incidents, parse_level, proposals, sla
+from services import Forbidden, Invalid, NotFound, incidents, parse_level, proposals, sla, users
 from services import permissions as can
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
@@ -136,6 +136,7 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
         ticket.unread_by_assignee = True
         if ticket.status in (Status.PENDING, Status.RESOLVED):
             set_status_logged(actor, ticket, Status.OPEN)
+            _hand_on_from_absent_assignee(ticket)
         notify(ticket.assignee, ticket, "customer_reply", actor, comment=comment)
     else:
         if ticket.first_response_at is None and not internal:
@@ -145,6 +146,15 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
         if ticket.is_major and not internal:
             incidents.copy_update(actor, ticket, comment, tell=tell_customer)
     return Outcome(ticket, comment=comment, warnings=warnings)
+
+
+def _hand_on_from_absent_assignee(ticket: Ticket) -> None:
+    """A reopened ticket whose supporter is now away or gone goes to one who is there (or the
+    queue): marking someone away moves only their open and pending tickets. The reply's own
+    notification tells the new assignee."""
+    assignee = ticket.assignee
+    if assignee is not None and (assignee.away or not assignee.active):
+        users.hand_on(None, ticket, tell=False)
 
 
 def _reopen_window_over(ticket: Ticket) -> bool:

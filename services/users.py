@@ -25,11 +25,19 @@ def redistribute(actor: User | None, supporter: User) -> int:
         select(Ticket).where(Ticket.assignee_id == supporter.id,
                              Ticket.status.in_(ACTIVE_STATUSES)).order_by(Ticket.id)).all()
     for ticket in moved:
-        successor = least_loaded(ticket.level)
-        set_assignee(ticket, successor)
-        record(ticket, actor, "reassigned", old=supporter, new=successor)
-        notify(successor, ticket, "assigned", actor)
+        hand_on(actor, ticket)
     return len(moved)
+
+
+def hand_on(actor: User | None, ticket: Ticket, tell: bool = True) -> User | None:
+    """Give the ticket to whom the assignment rule picks now (None: the queue), logged."""
+    previous = ticket.assignee
+    successor = least_loaded(ticket.level)
+    set_assignee(ticket, successor)
+    record(ticket, actor, "reassigned", old=previous, new=successor)
+    if tell:
+        notify(successor, ticket, "assigned", actor)
+    return successor
 
 
 def set_away(actor: User, user: User, away: bool) -> int:

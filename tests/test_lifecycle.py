@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, Comment, Priority, Status, Ticket, TicketType, User, db
+from models import AuditEvent, Comment, Notification, Priority, Status, Ticket, TicketType, User, db
 from services import Forbidden, Invalid, NotFound, tickets
 from services.assignment import recount_loads
 
@@ -325,3 +325,27 @@ def test_submission_without_the_optional_fields_uses_their_defaults(client, make
     assert response.status_code == 302
     ticket = db.session.scalar(select(Ticket))
     assert ticket.service_id is None and ticket.priority == Priority.P3
+
+
+def test_a_reopened_ticket_leaves_a_supporter_who_is_away(client, make_user, make_ticket, staff):
+    """Marking someone away moves their open and pending tickets; a resolved one the customer
+    reopens later must not wait for them either."""
+    from services import users
+    customer = make_user("anna")
+    ticket = make_ticket(customer)
+    first = ticket.assignee
+    tickets.change_status(first, ticket, "resolved")
+    users.set_away(first, first, True)
+    db.session.commit()
+    client.login(customer.username)
+    assert client.post_form(f"/tickets/{ticket.number}/reply",
+                            {"body": "It broke again"}).status_code == 302
+    db.session.refresh(ticket)
+    other = staff["l1b"] if first.id == staff["l1"].id else staff["l1"]
+    assert (ticket.status, ticket.assignee_id) == (Status.OPEN, other.id)
+    moved = db.session.scalar(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id,
+                                                       AuditEvent.action == "reassigned"))
+    assert (moved.old_value, moved.new_value) == (first.username, other.username)
+    assert recount_loads() == 0
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == other.id))
+    assert list(kinds) == ["customer_reply"]  # one message for one change
