@@ -25,14 +25,27 @@ TICKET_COLUMNS = ("id", "number", "title", "description", "type", "status", "imp
                   "sla_paused_seconds", "sla_state", "unread_by_assignee")
 COMMENT_COLUMNS = ("ticket_id", "author_id", "body", "internal", "created_at")
 EVENT_COLUMNS = ("ticket_id", "actor_id", "action", "new_value", "created_at")
-STATUSES, STATUS_WEIGHTS = tuple(Status), (20, 10, 20, 50)
+# Weighted choices by cumulative weights: levels 70/25/5 %, statuses 20/10/20/50 %.
+LEVELS, LEVEL_WEIGHTS = (1, 2, 3), (70, 95, 100)
+STATUSES, STATUS_WEIGHTS = tuple(Status), (20, 30, 50, 100)
+RATINGS = tuple(Rating)
+TYPES = tuple(t.value for t in TicketType)
 PRIORITIES = {(i, u): priority_for(i, u).value for i in Rating for u in Rating}
+YEAR = 365 * 86400
 
 
-def _timestamp(value: datetime | None) -> str | None:
-    """The text form SQLAlchemy uses for DateTime on SQLite (PostgreSQL parses it too);
-    generated times are whole seconds."""
-    return f"{value}.000000" if value else None
+class _Timestamps:
+    """Whole seconds after a midnight, as the text SQLAlchemy writes for DateTime on SQLite
+    (PostgreSQL parses it too); the day part is looked up, not formatted, millions of times."""
+
+    def __init__(self, midnight: datetime, days: int):
+        self.days = [f"{midnight + timedelta(days=day):%Y-%m-%d}" for day in range(days)]
+
+    def __call__(self, seconds: int) -> str:
+        day, rest = divmod(seconds, 86400)
+        hour, rest = divmod(rest, 3600)
+        minute, second = divmod(rest, 60)
+        return f"{self.days[day]} {hour:02d}:{minute:02d}:{second:02d}.000000"
 
 
 def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
@@ -51,15 +64,18 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
                               .returning(Counter.value)).scalar_one()
     next_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
     first_number = last - count + 1
-    start = (utcnow() - timedelta(days=365)).replace(microsecond=0)
-    settled_before = utcnow() - timedelta(days=_settled_days())
+    midnight = (utcnow() - timedelta(days=366)).replace(hour=0, minute=0, second=0,
+                                                         microsecond=0)
+    clock = _Timestamps(midnight, days=368)
+    first = int((utcnow() - timedelta(days=365) - midnight).total_seconds())
+    settled = int((utcnow() - timedelta(days=_settled_days()) - midnight).total_seconds())
     with _bulk_load():
         for done in range(0, count, chunk):
             size = min(chunk, count - done)
             tickets, comments, events = [], [], []
             for offset in range(done, done + size):
                 row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
-                                  supporters, start, settled_before)
+                                  supporters, clock, first, settled)
                 tickets.append(row)
                 _add_children(row, comments_per_ticket, comments, events)
             _write("tickets", TICKET_COLUMNS, tickets)
@@ -73,23 +89,22 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     db.session.commit()
 
 
-def _ticket_row(rng, ticket_id, number, customers, supporters, start, settled_before) -> tuple:
-    level = rng.choices((1, 2, 3), weights=(70, 25, 5))[0]
-    status = rng.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
-    impact, urgency = rng.choice(tuple(Rating)), rng.choice(tuple(Rating))
-    created = start + timedelta(seconds=rng.randrange(365 * 86400))
-    if status in (Status.PENDING, Status.RESOLVED) and created < settled_before:
+def _ticket_row(rng, ticket_id, number, customers, supporters, clock, first, settled) -> tuple:
+    level = rng.choices(LEVELS, cum_weights=LEVEL_WEIGHTS)[0]
+    status = rng.choices(STATUSES, cum_weights=STATUS_WEIGHTS)[0]
+    impact, urgency = rng.choice(RATINGS), rng.choice(RATINGS)
+    created = first + rng.randrange(YEAR)
+    if status in (Status.PENDING, Status.RESOLVED) and created < settled:
         status = Status.CLOSED  # the jobs would have closed it long ago: no backlog for them
-    updated = created + timedelta(hours=1)
+    updated = clock(created + 3600)
     finished = status in (Status.RESOLVED, Status.CLOSED)
     staff = supporters[level]
     return (ticket_id, number, rng.choice(TITLES), f"Synthetic ticket {number}.",
-            rng.choice(tuple(TicketType)).value, status.value, impact.value, urgency.value,
+            rng.choice(TYPES), status.value, impact.value, urgency.value,
             PRIORITIES[(impact, urgency)], level, rng.choice(staff) if staff else None,
-            rng.choice(customers), False, _timestamp(created), _timestamp(updated),
-            _timestamp(updated), _timestamp(updated) if finished else None,
-            _timestamp(created + timedelta(hours=2)) if status == Status.CLOSED else None,
-            0, "ok", False)
+            rng.choice(customers), False, clock(created), updated, updated,
+            updated if finished else None,
+            clock(created + 7200) if status == Status.CLOSED else None, 0, "ok", False)
 
 
 def _settled_days() -> float:

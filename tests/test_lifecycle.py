@@ -1,10 +1,11 @@
 """The ticket lifecycle through the portal (customers) and the services (supporters)."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import AuditEvent, Comment, Notification, Priority, Status, Ticket, TicketType, User, db
 from services import Forbidden, Invalid, NotFound, tickets
 from services.assignment import recount_loads
+from services.search import ticket_matches
 
 
 def submit_via_portal(client, title="Jeg kan ikke printe", description="Der sker ikke noget.",
@@ -299,8 +300,16 @@ def test_loads_always_add_up(make_user, make_ticket, staff):
 
 
 def test_demo_generator_keeps_the_invariants(runner, demo):
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    schema = text("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    before = db.session.execute(schema).all() if sqlite else None
+    db.session.commit()
     result = runner.invoke(args=["demo", "--tickets", "500"])
     assert result.exit_code == 0, result.output
+    if sqlite:  # the indexes and the search trigger it set aside for the load are back
+        assert db.session.execute(schema).all() == before
+    assert db.session.scalar(select(func.count()).select_from(Ticket)
+                             .where(ticket_matches("synthetic"))) == 500
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 500
     numbers = db.session.scalars(select(Ticket.number)).all()
     assert len(set(numbers)) == 500
