@@ -208,7 +208,11 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
                                       args.filters, execute=False, page_size=0)
         name = f"{self.endpoint}-{utcnow():%Y%m%d-%H%M%S}"
         write = export.csv_response if export_type == "csv" else export.xlsx_response
-        return write(name, self._export_columns, query, self.get_export_value)
+        return write(name, self._export_columns, self.export_rows(query))
+
+    def export_rows(self, query):
+        """The exported cells, row by row (a view with many rows has a faster way)."""
+        return export.model_rows(self._export_columns, query, self.get_export_value)
 
     # Nothing is hard-deleted and no cell is edited in place: these routes are not registered.
     delete_view = None

@@ -8,12 +8,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from models import ACTIVE_STATUSES, Rating, Role, SlaState, Status, Ticket, TicketType, db
+from models import (
+    ACTIVE_STATUSES,
+    Rating,
+    Role,
+    Service,
+    SlaState,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+    db,
+)
 from services.permissions import visible_tickets
 from services.search import ticket_matches
-from views.admin import operations
+from views.admin import export, operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
 from views.admin.sla_format import sla_column_formatter
@@ -35,6 +46,16 @@ def _number_link(view, context, model, name):
         link += Markup(' <span class="badge badge-warning unread" title="{}">{}</span>').format(
             _("The customer replied"), _("new reply"))
     return link
+
+
+def _export_reader(name: str):
+    """How one exported ticket column's database value becomes a cell."""
+    column = Ticket.__table__.columns.get(name)
+    enum_class = getattr(column.type, "enum_class", None) if column is not None else None
+    if enum_class is None:
+        return export.neutralise
+    cells = {member: export.neutralise(label(member)) for member in enum_class}
+    return lambda value: cells.get(value, "")
 
 
 def _bulk_redirect(operation: str, ids):
@@ -110,6 +131,22 @@ class TicketGrid(StaffModelView):
                      else label(getattr(ticket, column)))
             cells.append(f'<td class="col-{column}">{escape(value)}</td>')
         return Markup("".join(cells))  # noqa: S704  every value above went through escape()
+
+    def export_rows(self, query):
+        """Plain tuples from the database, each enum's labels looked up once: a million rows in
+        seconds, where Flask-Admin's per-cell export value took minutes."""
+        assignee, customer, service = aliased(User), aliased(User), aliased(Service)
+        related = {"assignee": assignee.username, "customer": customer.username,
+                   "service": service.name}
+        names = [name for name, _label in self._export_columns]
+        rows = (query.with_entities(*(related.get(name) or getattr(Ticket, name)
+                                      for name in names))
+                .outerjoin(assignee, Ticket.assignee_id == assignee.id)
+                .outerjoin(customer, Ticket.customer_id == customer.id)
+                .outerjoin(service, Ticket.service_id == service.id))
+        readers = [_export_reader(name) for name in names]
+        for row in rows.yield_per(export.BATCH):
+            yield [read(value) for read, value in zip(readers, row, strict=True)]
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search through the index (services/search.py), not LIKE over every row."""
