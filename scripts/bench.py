@@ -189,13 +189,14 @@ def job_scenarios(env: dict) -> list[Result]:
     """One pass of each periodic job, timed in this process."""
     from app import create_app
     from models import utcnow
-    from services import jobs, mail
+    from services import dashboard, jobs, mail
     app = create_app()
     passes = {"queue assignment": lambda now: jobs.assign_queued(),
               "auto-close warning": jobs.warn_before_auto_close,
               "auto-close pending": jobs.close_idle_pending,
               "auto-close resolved": jobs.close_expired_resolved,
-              "SLA check": jobs.flag_sla, "email delivery": mail.deliver_due}
+              "SLA check": jobs.flag_sla, "email delivery": mail.deliver_due,
+              "dashboard figures (zones opened so far)": dashboard.refresh_snapshots}
     results = []
     with app.app_context():
         for name, job in passes.items():
