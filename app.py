@@ -139,11 +139,12 @@ def configure_requests(app: Flask) -> None:
 
     from services import permissions
     from services.documents import render_markdown
-    from views.labels import event_value, field_name, label, localtime
+    from views.labels import event_value, field_name, label, localtime, time_writer
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals.update(can=permissions, unread_count=page_unread_count,
                                  get_locale=get_locale, render_markdown=render_markdown,
-                                 label=label, event_value=event_value, field_name=field_name)
+                                 label=label, event_value=event_value, field_name=field_name,
+                                 time_writer=time_writer)
 
 
 def register_blueprints(app: Flask) -> None:
