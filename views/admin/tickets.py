@@ -1,5 +1,7 @@
 """The ticket grids: my tickets, my level's queue, everything I may read, all tickets."""
-from flask import redirect, request, url_for
+import enum
+
+from flask import g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
@@ -27,8 +29,8 @@ from services.search import ticket_matches
 from views.admin import export, operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
-from views.admin.sla_format import sla_column_formatter
-from views.labels import choices, label, localtime
+from views.admin.sla_format import sla_badge, sla_column_formatter
+from views.labels import LABELS, choices, label, localtime, time_writer
 
 COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
            "service", "created_at", "updated_at", "resolution_due_at"]
@@ -46,6 +48,44 @@ def _number_link(view, context, model, name):
         link += Markup(' <span class="badge badge-warning unread" title="{}">{}</span>').format(
             _("The customer replied"), _("new reply"))
     return link
+
+
+class GridPage:
+    """What every row of one grid page shares, resolved once per request on its first row:
+    the reader's enum labels, time writer, link prefix and the words of the row markup (each
+    was a translation or locale lookup per cell). Rows come out as the column formatters
+    above write them."""
+
+    def __init__(self):
+        # Per enum: members of two str enums with one value ("pending") are equal keys.
+        self.labels = {kind: {member: label(member) for member in kind} for kind in LABELS}
+        self.when = time_writer()
+        self.link = url_for("ticket.handle", number=0).removesuffix("0")
+        self.reader_id = current_user.id
+        self.checkbox = ('<td><input type="checkbox" name="rowid" class="action-checkbox" '
+                         f'value="{{}}" title="{escape(admin_gettext("Select record"))}"></td>')
+        self.unread = Markup(' <span class="badge badge-warning unread" title="{}">{}</span>'
+                             ).format(_("The customer replied"), _("new reply"))
+
+    @classmethod
+    def current(cls) -> "GridPage":
+        if "grid_page" not in g:
+            g.grid_page = cls()
+        return g.grid_page
+
+    def cell(self, ticket: Ticket, column: str):
+        value = getattr(ticket, column)
+        if column == "number":
+            link = Markup(f'<a href="{self.link}{value}">#{value}</a>')  # noqa: S704  # nosec B704
+            unread = ticket.unread_by_assignee and ticket.assignee_id == self.reader_id
+            return link + self.unread if unread else link
+        if column in ("created_at", "updated_at"):
+            return self.when(value)
+        if column == "resolution_due_at":
+            return escape(self.when(value)) + Markup(" ") + sla_badge(ticket)
+        if isinstance(value, enum.Enum):
+            return self.labels.get(type(value), {}).get(value) or label(value)
+        return "" if value is None else str(value)
 
 
 def _export_reader(name: str):
@@ -121,15 +161,11 @@ class TicketGrid(StaffModelView):
     def row_cells(self, ticket: Ticket, selectable: bool) -> Markup:
         """One grid row's cells in one pass: Flask-Admin's template asks for every cell through
         a Jinja call and its generic formatter lookup, which was most of a page's time. Every
-        value goes through escape() (a formatter's Markup passes as it is)."""
-        cells = [f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                 f'value="{ticket.id}" title="{escape(admin_gettext("Select record"))}"></td>'
-                 ] if selectable else []
+        value goes through escape() (Markup passes as it is)."""
+        page = GridPage.current()
+        cells = [page.checkbox.format(ticket.id)] if selectable else []
         for column, _name in self._list_columns:
-            formatter = self.column_formatters.get(column)
-            value = (formatter(self, None, ticket, column) if formatter
-                     else label(getattr(ticket, column)))
-            cells.append(f'<td class="col-{column}">{escape(value)}</td>')
+            cells.append(f'<td class="col-{column}">{escape(page.cell(ticket, column))}</td>')
         # Every value above went through escape().
         return Markup("".join(cells))  # noqa: S704  # nosec B704
 
