@@ -51,15 +51,16 @@ def add_participant(ticket: Ticket, user: User | None) -> None:
 
 def set_assignee(ticket: Ticket, user: User | None) -> None:
     """Move the ticket to `user` (or the queue), keeping both loads right."""
-    if _counts(ticket.status):
+    counts = _counts(ticket.status)
+    if counts:
         _adjust_load(ticket.assignee_id, -1)
-        _adjust_load(user.id if user else None, +1)
     ticket.assignee_id = user.id if user else None
     ticket.assignee = user
     if user is not None:
         now = utcnow()
         ticket.assigned_at = now
-        db.session.execute(update(User).where(User.id == user.id).values(last_assigned_at=now))
+        db.session.execute(update(User).where(User.id == user.id).values(
+            last_assigned_at=now, open_ticket_count=User.open_ticket_count + int(counts)))
         add_participant(ticket, user)
 
 

@@ -52,6 +52,8 @@ def clock_for(policy: SlaPolicy):
 
 
 def _pauses(ticket: Ticket) -> list[tuple[datetime, datetime]]:
+    if ticket.id is None:  # not stored yet: never paused
+        return []
     rows = db.session.execute(
         select(SlaPause.started_at, SlaPause.ended_at)
         .where(SlaPause.ticket_id == ticket.id, SlaPause.ended_at.is_not(None))

@@ -92,10 +92,10 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
                     priority=priority_for(Rating.MEDIUM, urgency), level=1,
                     customer_id=customer.id, customer=customer, service=service,
                     created_at=now, updated_at=now, status_changed_at=now)
+    sla.recompute_due_times(ticket, now)  # before the insert, which then carries them
     db.session.add(ticket)
     db.session.flush()
     record(ticket, customer, "created", new=ticket.title)
-    sla.recompute_due_times(ticket, now)
     assign_from_queue(ticket)
     proposals.consider(ticket)
     return Outcome(ticket, warnings=sorted(set(title_warnings + text_warnings)))
