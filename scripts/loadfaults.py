@@ -131,7 +131,8 @@ def _mail_config(server: MailServer) -> dict:
 
 
 def _make_notifications(database: Database, count: int) -> None:
-    """`count` tickets, each emailing its assignee ("assigned"): `count` outbox rows."""
+    """`count` tickets, each emailing its assignee ("assigned"): at least `count` outbox rows
+    (fifty customers reporting printers also make a major incident, and its emails)."""
     names = database.people(50, 5, email=True)
     with database.context():
         customers = db.session.scalars(select(User).where(User.username.in_(names))).all()
@@ -163,7 +164,7 @@ def smtp_outage(database: Database, count: int, outage_minutes: int = 5) -> dict
                "duplicates": len(ids) - len(set(ids)), "lost": rows - len(set(ids)),
                "delivered by minute": minute,
                "outbox": {str(k.value): v for k, v in statuses.items()}}
-    assert rows == count and len(set(ids)) == rows and len(ids) == rows, figures
+    assert rows >= count and len(set(ids)) == rows and len(ids) == rows, figures
     return figures
 
 
@@ -186,7 +187,8 @@ def two_runners(database: Database, count: int) -> dict:
     _make_notifications(database, count)
     with database.context():
         supporters = {u.id: u for u in db.session.scalars(select(User).where(User.level == 1))}
-        for ticket in db.session.scalars(select(Ticket)):
+        pending = db.session.scalars(select(Ticket)).all()
+        for ticket in pending:
             tickets.change_status(supporters[ticket.assignee_id], ticket, Status.PENDING.value)
         long_ago = utcnow() - timedelta(days=30)
         db.session.execute(update(Ticket).values(status_changed_at=long_ago,
@@ -209,10 +211,10 @@ def two_runners(database: Database, count: int) -> dict:
         unsent = db.session.scalar(select(func.count()).select_from(OutboxEmail)
                                    .where(OutboxEmail.status != OutboxStatus.SENT))
     ids = server.message_ids()
-    figures = {"tickets": count, "closed": closed, "closed twice": sum(v > 1 for v in closes.values()),
+    figures = {"tickets": len(pending), "closed": closed, "closed twice": sum(v > 1 for v in closes.values()),
                "emails": rows, "delivered": len(ids), "delivered twice": len(ids) - len(set(ids)),
                "unsent": unsent, "runner reports": [r.strip().splitlines()[0] for r in reports]}
-    assert closed == count and not figures["closed twice"], figures
+    assert closed == len(pending) and not figures["closed twice"], figures
     assert len(ids) == len(set(ids)) == rows and not unsent, figures
     check_tickets(database)
     return figures
