@@ -1,12 +1,22 @@
 """Lists of tickets as one reader may see them: filters, stable order, a page and the total."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload
 
 from models import Ticket, User, db
 from services.permissions import visible_tickets
 from services.search import ticket_matches
+
+COUNT_CAP = 10_000  # lists count this far; past it they say "10,000+" and point to filters
+
+
+def capped_count(*conditions) -> int:
+    """How many tickets match, counting no further than COUNT_CAP + 1: one customer's
+    334,000 tickets cost as much to count as 10,001."""
+    limited = (select(literal(1)).select_from(Ticket).where(*conditions)
+               .limit(COUNT_CAP + 1).subquery())
+    return db.session.scalar(select(func.count()).select_from(limited))
 
 
 @dataclass

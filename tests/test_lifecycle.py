@@ -358,3 +358,20 @@ def test_a_reopened_ticket_leaves_a_supporter_who_is_away(client, make_user, mak
     assert recount_loads() == 0
     kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == other.id))
     assert list(kinds) == ["customer_reply"]  # one message for one change
+
+
+def test_portal_list_pages_through_a_capped_count(client, make_user, make_ticket, monkeypatch):
+    """A customer with more tickets than the count cap gets "N+" pages, not an exact count of
+    every ticket they ever filed; a page past the end shows the last one."""
+    import services.ticket_list
+    import views.portal
+    monkeypatch.setattr(services.ticket_list, "COUNT_CAP", 3)
+    monkeypatch.setattr(views.portal, "COUNT_CAP", 3)
+    monkeypatch.setattr(views.portal, "PAGE_SIZE", 2)
+    customer = make_user(role="customer")
+    numbers = [make_ticket(customer, title=f"Skærm {n} er sort").number for n in range(5)]
+    client.login(customer.username)
+    first = client.get("/tickets/").get_data(as_text=True)
+    assert "Page 1 of 2+" in first and f"#{numbers[4]}" in first and f"#{numbers[2]}" not in first
+    last = client.get("/tickets/?page=9").get_data(as_text=True)
+    assert "Page 2 of 2+" in last and f"#{numbers[2]}" in last and f"#{numbers[1]}" in last

@@ -2,13 +2,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import Attachment, Notification, Role, Service, Status, Ticket, db
 from services import DomainError, attachments, intake, ratings, tickets
 from services.notify import describe, mark_read
 from services.permissions import can_see_internal, can_view
+from services.ticket_list import COUNT_CAP, capped_count
 from services.timeline import timeline
 from views import flash_warnings, form_error, ticket_or_404
 from views.admin.sla_format import sla_badge
@@ -25,14 +26,15 @@ PAGE_SIZE = 25
 def my_tickets():
     if current_user.is_staff:
         return redirect(url_for("admin.index"))
-    page = max(request.args.get("page", 1, type=int), 1)
     mine = Ticket.customer_id == current_user.id
-    total = db.session.scalar(select(func.count()).select_from(Ticket).where(mine))
+    counted = capped_count(mine)
+    pages = max(-(-min(counted, COUNT_CAP) // PAGE_SIZE), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     rows = db.session.scalars(
         select(Ticket).where(mine).options(joinedload(Ticket.assignee))
         .order_by(Ticket.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("portal/my_tickets.html", tickets=rows, page=page, total=total,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    return render_template("portal/my_tickets.html", tickets=rows, page=page, pages=pages,
+                           pages_shown=f"{pages}+" if counted > COUNT_CAP else pages)
 
 
 def _service_choices() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Query
 
 from models import Role, db, utcnow
 from services import DomainError
+from services.ticket_list import COUNT_CAP
 from views.admin import export
 from views.labels import LocalisedColumns
 
@@ -17,8 +18,6 @@ WRITERS = frozenset({Role.SUPPORTER, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 OVERSEERS = frozenset({Role.MANAGER, Role.ADMIN})
 
-
-COUNT_CAP = 10_000
 
 
 class CappedCount(int):
