@@ -135,18 +135,13 @@ def _advance_id_sequence() -> None:
 
 @contextmanager
 def _bulk_load():
-    """On SQLite, load without the secondary indexes and the search-index trigger, then build
-    them once from the loaded rows: one sort per index instead of a B-tree update per row.
-    Their definitions are read from the schema itself, so they come back exactly as migrated."""
+    """Load without the secondary indexes (and on SQLite the search-index trigger), then build
+    them once from the loaded rows: one sort per index instead of a B-tree (or GIN) update per
+    row. Their definitions are read from the schema itself, so they come back exactly as
+    migrated. PostgreSQL then gets fresh statistics, or its first plans are guesses."""
     connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    connection.exec_driver_sql("PRAGMA cache_size=-262144")
-    deferred = connection.exec_driver_sql(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-        "tbl_name IN ('tickets', 'comments', 'audit_events') AND "
-        "(type = 'index' OR name = 'tickets_fts_insert')").all()
+    postgresql = connection.dialect.name == "postgresql"
+    deferred = _postgresql_indexes(connection) if postgresql else _sqlite_indexes(connection)
     for kind, name, _sql in deferred:
         connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
     try:
@@ -155,8 +150,28 @@ def _bulk_load():
         connection = db.session.connection()
         for _kind, _name, sql in deferred:
             connection.exec_driver_sql(sql)
-        connection.exec_driver_sql("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
+        if postgresql:
+            connection.exec_driver_sql("ANALYZE tickets, comments, audit_events")
+        else:
+            connection.exec_driver_sql("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
         db.session.commit()
+
+
+def _sqlite_indexes(connection) -> list:
+    connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    return connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+        "tbl_name IN ('tickets', 'comments', 'audit_events') AND "
+        "(type = 'index' OR name = 'tickets_fts_insert')").all()
+
+
+def _postgresql_indexes(connection) -> list:
+    """Indexes that back no constraint (primary keys and unique numbers stay)."""
+    return connection.exec_driver_sql(
+        "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = "
+        "current_schema() AND tablename IN ('tickets', 'comments', 'audit_events') AND "
+        "indexname NOT IN "
+        "(SELECT conname FROM pg_constraint)").all()
 
 
 def _write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
