@@ -81,7 +81,8 @@ COLUMN_NAMES = {
 }
 
 
-# (locale, format) -> the parsed date and time patterns and how they combine.
+# (locale, format) -> how date and time combine, their parsed patterns, and whether the time
+# shows nothing finer than the minute.
 _DATETIME_PATTERNS: dict = {}
 _FIELD = re.compile(r"%\((\w)")
 # Time fields that depend on nothing but the hour and minute: text made of these is kept.
@@ -96,12 +97,12 @@ def time_writer(format: str = "short"):
     locale, zone = get_locale(), get_timezone()
     patterns = _DATETIME_PATTERNS.get((str(locale), format))
     if patterns is None:
+        time_pattern = dates.parse_pattern(dates.get_time_format(format, locale))
         patterns = _DATETIME_PATTERNS[(str(locale), format)] = (
             dates.get_datetime_format(format, locale).replace("'", ""),
-            dates.parse_pattern(dates.get_date_format(format, locale)),
-            dates.parse_pattern(dates.get_time_format(format, locale)))
-    combined, date_pattern, time_pattern = patterns
-    by_minute = set(_FIELD.findall(time_pattern.format)) <= _CLOCK_FIELDS
+            dates.parse_pattern(dates.get_date_format(format, locale)), time_pattern,
+            set(_FIELD.findall(time_pattern.format)) <= _CLOCK_FIELDS)
+    combined, date_pattern, time_pattern, by_minute = patterns
     days: dict = {}
     clock: dict = {}
 

@@ -1,8 +1,5 @@
-"""How a ticket's SLA state looks in grids and pages: `sla_badge(ticket)`.
-
-Flask-Admin grids use `sla_column_formatter` in `column_formatters` (e.g. for "sla_state" or
-"resolution_due_at"); templates call the Jinja global `sla_badge(ticket)`.
-"""
+"""How a ticket's SLA state looks in grids and pages: `sla_badge(ticket)` (the ticket grids
+put it after the due time; templates call the Jinja global)."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -28,9 +25,3 @@ def sla_badge(ticket) -> Markup:
     return Markup('<span class="{}" title="{}">{}</span>').format(css, escape(str(title)),
                                                                   escape(str(label)))
 
-
-def sla_column_formatter(view, context, model, name) -> Markup:
-    """Flask-Admin column formatter: the due time of the column, then the badge."""
-    value = getattr(model, name, None)
-    shown = escape(localtime(value)) if hasattr(value, "hour") else Markup("")
-    return Markup("{} {}").format(shown, sla_badge(model))

@@ -29,32 +29,17 @@ from services.search import ticket_matches
 from views.admin import export, operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
-from views.admin.sla_format import sla_badge, sla_column_formatter
-from views.labels import LABELS, choices, label, localtime, time_writer
+from views.admin.sla_format import sla_badge
+from views.labels import LABELS, choices, label, time_writer
 
 COLUMNS = ["number", "title", "type", "status", "priority", "level", "assignee", "customer",
            "service", "created_at", "updated_at", "resolution_due_at"]
 
 
-def _localtime(view, context, model, name):
-    return localtime(getattr(model, name))
-
-
-def _number_link(view, context, model, name):
-    """The row's one link: to the handling page; an unread customer reply is marked."""
-    link = Markup('<a href="{}">#{}</a>').format(
-        url_for("ticket.handle", number=model.number), model.number)
-    if model.unread_by_assignee and model.assignee_id == current_user.id:
-        link += Markup(' <span class="badge badge-warning unread" title="{}">{}</span>').format(
-            _("The customer replied"), _("new reply"))
-    return link
-
-
-class GridPage:
-    """What every row of one grid page shares, resolved once per request on its first row:
-    the reader's enum labels, time writer, link prefix and the words of the row markup (each
-    was a translation or locale lookup per cell). Rows come out as the column formatters
-    above write them."""
+class TicketCells:
+    """How a ticket's cells read in the grids and the details view. What every row shares is
+    resolved once per request: the reader's enum labels, time writer, link prefix and the words
+    of the row markup (each was a translation or locale lookup per cell)."""
 
     def __init__(self):
         # Per enum: members of two str enums with one value ("pending") are equal keys.
@@ -68,14 +53,14 @@ class GridPage:
                              ).format(_("The customer replied"), _("new reply"))
 
     @classmethod
-    def current(cls) -> "GridPage":
-        if "grid_page" not in g:
-            g.grid_page = cls()
-        return g.grid_page
+    def current(cls) -> "TicketCells":
+        if "ticket_cells" not in g:
+            g.ticket_cells = cls()
+        return g.ticket_cells
 
     def cell(self, ticket: Ticket, column: str):
         value = getattr(ticket, column)
-        if column == "number":
+        if column == "number":  # the row's one link; an unread customer reply is marked
             link = Markup(f'<a href="{self.link}{value}">#{value}</a>')  # noqa: S704  # nosec B704
             unread = ticket.unread_by_assignee and ticket.assignee_id == self.reader_id
             return link + self.unread if unread else link
@@ -86,6 +71,10 @@ class GridPage:
         if isinstance(value, enum.Enum):
             return self.labels.get(type(value), {}).get(value) or label(value)
         return "" if value is None else str(value)
+
+
+def _cell_formatter(view, context, model, name):
+    return TicketCells.current().cell(model, name)
 
 
 def _export_reader(name: str):
@@ -130,8 +119,8 @@ class TicketGrid(StaffModelView):
     column_export_list = ["number", "title", "type", "status", "priority", "impact", "urgency",
                           "level", "assignee", "customer", "service", "created_at", "updated_at",
                           "resolution_due_at", "sla_state"]
-    column_formatters = {"number": _number_link, "created_at": _localtime,
-                         "updated_at": _localtime, "resolution_due_at": sla_column_formatter}
+    column_formatters = {name: _cell_formatter
+                         for name in ("number", "created_at", "updated_at", "resolution_due_at")}
     column_choices = {"type": choices(TicketType), "status": choices(Status),
                       "impact": choices(Rating), "urgency": choices(Rating),
                       "sla_state": choices(SlaState)}
@@ -162,7 +151,7 @@ class TicketGrid(StaffModelView):
         """One grid row's cells in one pass: Flask-Admin's template asks for every cell through
         a Jinja call and its generic formatter lookup, which was most of a page's time. Every
         value goes through escape() (Markup passes as it is)."""
-        page = GridPage.current()
+        page = TicketCells.current()
         cells = [page.checkbox.format(ticket.id)] if selectable else []
         for column, _name in self._list_columns:
             cells.append(f'<td class="col-{column}">{escape(page.cell(ticket, column))}</td>')
