@@ -241,7 +241,7 @@ def main() -> None:
                                    f"/admin/ticket/export/xlsx/?flt0_{prepared['number_gt']}={xlsx_from}"))
     results += job_scenarios(env)
     body = (f"### {args.database}, {args.tickets:,} tickets\n\n{conditions}; gunicorn "
-            f"{args.workers} workers × 4 threads, wrk 1 thread, {args.connections} connections, "
+            f"{args.workers} sync workers, wrk 1 thread, {args.connections} connections, "
             f"{args.seconds} s per scenario.\n\n{markdown_table(results)}")
     write_section(Path(args.output), f"{args.database}-{args.tickets}", body)
     print(f"written to {args.output}")

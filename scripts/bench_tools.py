@@ -34,11 +34,10 @@ class Result:
 
 
 @contextmanager
-def serve(app_spec: str, port: int, env: dict, workers: int, threads: int = 4):
-    """gunicorn with threaded workers, as README's production line runs it; yields the master
-    pid."""
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
-               str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
+def serve(app_spec: str, port: int, env: dict, workers: int):
+    """gunicorn as production runs it (gunicorn.conf.py: sync workers); yields the master pid."""
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+               f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/", process)
