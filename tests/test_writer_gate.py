@@ -1,0 +1,96 @@
+"""SQLite writers queue at a gate (a thread lock and an flock), never in SQLite's sleeping busy
+handler: the gate must be let go on every way a transaction ends, and hold across processes."""
+import fcntl
+import os
+import subprocess  # nosec B404
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from extensions import begin_write, writer_gate
+from models import Counter, db
+
+ROOT = Path(__file__).resolve().parent.parent
+HOLDER = """
+import sys
+from app import create_app
+from extensions import begin_write
+from models import db
+app = create_app()
+with app.app_context():
+    begin_write()
+    print("held", flush=True)
+    sys.stdin.readline()
+    db.session.commit()
+"""
+
+
+@pytest.fixture
+def gate(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the writer gate is SQLite's")
+    return writer_gate(db.engine.url.database)
+
+
+def test_the_gate_is_let_go_after_commit_rollback_and_teardown(app, gate):
+    begin_write()
+    assert gate.thread_lock.locked()
+    db.session.commit()
+    assert not gate.thread_lock.locked()
+
+    begin_write()
+    db.session.rollback()
+    assert not gate.thread_lock.locked()
+
+    begin_write()
+    db.session.remove()  # what the end of a request does after an error
+    assert not gate.thread_lock.locked()
+
+
+def test_a_waiting_writer_enters_after_the_holder_commits_and_sees_its_write(app, gate):
+    holding, committed = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def holder():
+        with app.app_context():
+            begin_write()
+            holding.set()
+            db.session.add(Counter(name="gate-test", value=1))
+            db.session.commit()
+            committed.set()
+
+    def waiter():
+        holding.wait(5)
+        with app.app_context():
+            begin_write()
+            seen.append(committed.is_set())
+            seen.append(db.session.scalar(select(Counter.value).where(Counter.name == "gate-test")))
+            db.session.commit()
+
+    threads = [threading.Thread(target=waiter), threading.Thread(target=holder)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert seen == [True, 1]
+    assert not gate.thread_lock.locked()
+
+
+def test_a_writer_in_another_process_holds_the_gate_until_it_commits(app, gate, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "gate-test"}
+    with subprocess.Popen([sys.executable, "-c", HOLDER], cwd=ROOT, env=env, text=True,  # nosec B603
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE) as holder:
+        assert holder.stdout.readline().strip() == "held"
+        with open(gate.path + "-writer.lock", "a+b") as lock_file:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            assert holder.wait(30) == 0
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    begin_write()
+    db.session.commit()
