@@ -6,14 +6,12 @@ from sqlalchemy.orm import joinedload
 
 from models import Ticket, User, db
 from services.permissions import visible_tickets
-from services.search import ticket_matches
-
-COUNT_CAP = 10_000  # lists count this far; past it they say "10,000+" and point to filters
+from services.search import COUNT_CAP, ticket_matches
 
 
 def capped_count(*conditions) -> int:
     """How many tickets match, counting no further than COUNT_CAP + 1: one customer's
-    334,000 tickets cost as much to count as 10,001."""
+    334,000 tickets cost as much to count as 2,001."""
     limited = (select(literal(1)).select_from(Ticket).where(*conditions)
                .limit(COUNT_CAP + 1).subquery())
     return db.session.scalar(select(func.count()).select_from(limited))

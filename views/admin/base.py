@@ -21,7 +21,7 @@ OVERSEERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 
 class CappedCount(int):
-    """A row count that stopped at the cap; shown as "10,000+"."""
+    """A row count that stopped at the cap; shown as "2,000+"."""
 
     capped = True  # templates tell it from a plain count
 

@@ -136,7 +136,7 @@ class TicketGrid(StaffModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
         """The page's ids first, then their rows: sorting carries (sort key, id), not whole
-        rows with their joins; a search sorts up to 10,001 matches."""
+        rows with their joins; a search sorts up to SEARCH_WINDOW matches."""
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         if not execute:
