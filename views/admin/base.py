@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.orm import Query
@@ -113,6 +114,15 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
 
     def __init__(self, model, name=None, endpoint=None, url=None, **kwargs):
         super().__init__(model, db, name=name, endpoint=endpoint, url=url, **kwargs)
+        self._filter_groups_by_locale: dict[str, dict] = {}
+
+    def _get_filter_groups(self):
+        """Flask-Admin translates every filter's name, operation and options on every page
+        (~200 lookups, a tenth of a grid page); they change only with the language."""
+        locale = str(get_locale())
+        if locale not in self._filter_groups_by_locale:
+            self._filter_groups_by_locale[locale] = super()._get_filter_groups()
+        return self._filter_groups_by_locale[locale]
 
     @property
     def can_create(self) -> bool:
