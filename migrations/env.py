@@ -66,8 +66,8 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-# The search index (migration 0060) is database-specific SQL, not part of the models.
-SEARCH_OBJECTS = ("tickets_fts", "ix_tickets_fulltext")
+# The search index (migrations 0060 and 0090) is database-specific SQL, not part of the models.
+SEARCH_OBJECTS = ("tickets_fts", "ix_tickets_fulltext", "search_document")
 
 
 def include_object(object, name, type_, reflected, compare_to):

@@ -1,9 +1,9 @@
 """Ticket search goes through an index (SQLite FTS5, PostgreSQL full text) and stays role-scoped."""
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
-from models import db
-from services import tickets
+from models import Ticket, db
+from services import search, tickets
 from services.search import PG_DOCUMENT, PG_INDEX
 
 
@@ -80,8 +80,34 @@ def test_search_uses_the_index_not_like(client, escalated):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     searches = [s for s in statements if "tickets_fts" in s or "to_tsquery" in s]
-    assert len(searches) == 2  # the capped count and the page
+    # The matches are read once (PostgreSQL: the newest walked, then the index below them, if
+    # needed); the capped count and the page then use their ids.
+    assert 1 <= len(searches) <= 2
+    assert not any("count(" in s.lower() for s in searches)
     assert not any(" LIKE " in s.upper() for s in statements)
+
+
+@pytest.mark.parametrize("recent_scan", [50_000, 2])
+def test_a_search_keeps_the_newest_matches_found_by_walk_or_by_index(
+        monkeypatch, make_ticket, recent_scan):
+    """PostgreSQL walks the newest RECENT_SCAN ids, then asks the index below them: with a
+    walk of 2 the oldest ticket is found only through the index, and the window still holds
+    the newest matches in order."""
+    monkeypatch.setattr(search, "RECENT_SCAN", recent_scan)
+    made = [make_ticket(title=f"Zebra crossing {n}", description="x") for n in range(5)]
+    rare = make_ticket(title="Quokka sighting", description="x")
+    made[0].title = "Quokka first"
+    db.session.commit()
+    newest_first = [t.id for t in reversed(made)]
+
+    def matches(query):
+        return db.session.scalars(select(Ticket.id).where(search.ticket_matches(query))
+                                  .order_by(Ticket.id.desc())).all()
+    assert matches("zebra") == newest_first[:4]  # made[0] was renamed
+    assert matches("quokka") == [rare.id, made[0].id]
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 2)
+    assert matches("zebra") == newest_first[:2]
+    assert matches("nothing written") == []
 
 
 def test_the_database_answers_search_from_the_index(app, escalated):
