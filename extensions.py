@@ -13,6 +13,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from models import db
@@ -67,7 +68,9 @@ class WriterGate:
 
     def acquire(self) -> None:
         if not self.thread_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            raise sqlite3.OperationalError("database is locked (writer gate)")
+            # What SQLite's own busy timeout raises, so the page says "briefly unavailable".
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))
         try:
             if self.path:
                 fcntl.flock(self._file(), fcntl.LOCK_EX)

@@ -8,10 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+import extensions
 from extensions import begin_write, writer_gate
-from models import Counter, db
+from models import Counter, Ticket, db
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLDER = """
@@ -77,6 +78,25 @@ def test_a_waiting_writer_enters_after_the_holder_commits_and_sees_its_write(app
         thread.join(30)
     assert seen == [True, 1]
     assert not gate.thread_lock.locked()
+
+
+def test_a_writer_kept_waiting_past_the_busy_timeout_gets_503_and_nothing_changes(
+        app, gate, client, make_user, monkeypatch):
+    make_user("waiting")
+    db.session.commit()
+    client.login("waiting")
+    token = client.csrf_token("/tickets/new")
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    gate.acquire()  # another writer that does not finish
+    try:
+        response = client.post("/tickets/new", data={
+            "csrf_token": token, "title": "Printer", "description": "Jams", "type": "incident",
+            "service": "", "urgency": "medium"})
+    finally:
+        gate.release()
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
 def test_a_writer_in_another_process_holds_the_gate_until_it_commits(app, gate, database_url):
