@@ -1,6 +1,5 @@
 """Flask extensions, unbound here and bound in create_app."""
 import fcntl
-import os
 import sqlite3
 import threading
 
@@ -55,16 +54,15 @@ class WriterGate:
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, so under contention a writer
     waited seconds for a lock held a few milliseconds (submission p95 0.3-1.2 s). A thread lock
-    and an flock on `<database>-writer.lock` wake the next writer as soon as one ends. An flock
-    belongs to the open file, so each process (gunicorn forks) opens its own; the kernel drops
-    it if the process dies.
+    and an flock on `<database>-writer.lock` wake the next writer as soon as one ends. The lock
+    file is opened for each write and closed after it: closing drops the flock (as the kernel
+    does when a process dies), and no descriptor is shared by forked processes or kept open.
     """
 
     def __init__(self, path: str | None):
         self.path = path
         self.thread_lock = threading.Lock()
-        self.file = None
-        self.pid = None
+        self.file = None  # the open lock file while this process's writer holds the gate
 
     def acquire(self) -> None:
         if not self.thread_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
@@ -73,21 +71,17 @@ class WriterGate:
                                    sqlite3.OperationalError("database is locked"))
         try:
             if self.path:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
+                self.file = open(self.path + "-writer.lock", "a+b")  # noqa: SIM115 (closed in release)
+                fcntl.flock(self.file, fcntl.LOCK_EX)
         except BaseException:
-            self.thread_lock.release()
+            self.release()
             raise
 
     def release(self) -> None:
-        if self.path:
-            fcntl.flock(self.file, fcntl.LOCK_UN)
+        if self.file is not None:
+            self.file.close()
+            self.file = None
         self.thread_lock.release()
-
-    def _file(self):
-        if self.pid != os.getpid():
-            self.file = open(self.path + "-writer.lock", "a+b")  # noqa: SIM115 (kept open)
-            self.pid = os.getpid()
-        return self.file
 
 
 _writer_gates: dict[str, WriterGate] = {}
