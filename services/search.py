@@ -90,9 +90,9 @@ def _postgresql_queries(scan: int):
     floor = f"(SELECT max(id) FROM tickets) - {int(scan)}"  # noqa: S608  # nosec B608
     match = f"{PG_DOCUMENT} @@ to_tsquery('simple', :terms)"
     recent = text(
-        f"SELECT id FROM (SELECT id, {PG_DOCUMENT} FROM tickets WHERE id > {floor} "  # noqa: S608
+        f"SELECT id FROM (SELECT id, {PG_DOCUMENT} FROM tickets WHERE id > {floor} "  # noqa: S608  # nosec B608
         f"ORDER BY id DESC LIMIT {int(scan)}) AS recent WHERE {match} LIMIT :window")
     older = text(
-        f"WITH older AS MATERIALIZED (SELECT id FROM tickets WHERE id <= {floor} AND {match}) "  # noqa: S608
+        f"WITH older AS MATERIALIZED (SELECT id FROM tickets WHERE id <= {floor} AND {match}) "  # noqa: S608  # nosec B608
         "SELECT id FROM older ORDER BY id DESC LIMIT :window")
     return recent, older
