@@ -91,7 +91,7 @@ def _postgresql_queries(scan: int):
     match = f"{PG_DOCUMENT} @@ to_tsquery('simple', :terms)"
     recent = text(
         f"SELECT id FROM (SELECT id, {PG_DOCUMENT} FROM tickets WHERE id > {floor} "  # noqa: S608  # nosec B608
-        f"ORDER BY id DESC LIMIT {int(scan)}) AS recent WHERE {match} LIMIT :window")
+        f"ORDER BY id DESC LIMIT {int(scan)}) AS recent WHERE {match} ORDER BY id DESC LIMIT :window")
     older = text(
         f"WITH older AS MATERIALIZED (SELECT id FROM tickets WHERE id <= {floor} AND {match}) "  # noqa: S608  # nosec B608
         "SELECT id FROM older ORDER BY id DESC LIMIT :window")
