@@ -9,12 +9,15 @@ from services.permissions import visible_tickets
 from services.search import COUNT_CAP, ticket_matches
 
 
+def count_rows(rows, limit: int) -> int:
+    """How many rows `rows` (a select or an ORM query) yields, reading no more than `limit`."""
+    return db.session.scalar(select(func.count()).select_from(rows.limit(limit).subquery()))
+
+
 def capped_count(*conditions) -> int:
     """How many tickets match, counting no further than COUNT_CAP + 1: one customer's
     334,000 tickets cost as much to count as 2,001."""
-    limited = (select(literal(1)).select_from(Ticket).where(*conditions)
-               .limit(COUNT_CAP + 1).subquery())
-    return db.session.scalar(select(func.count()).select_from(limited))
+    return count_rows(select(literal(1)).select_from(Ticket).where(*conditions), COUNT_CAP + 1)
 
 
 @dataclass

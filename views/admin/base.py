@@ -5,12 +5,12 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import func, literal_column, select, true
+from sqlalchemy import func, literal_column, true
 from sqlalchemy.orm import Query
 
 from models import Role, db, utcnow
 from services import DomainError
-from services.ticket_list import COUNT_CAP
+from services.ticket_list import COUNT_CAP, count_rows
 from views.admin import export
 from views.labels import LocalisedColumns
 
@@ -18,7 +18,6 @@ STAFF = frozenset({Role.SUPPORTER, Role.MANAGER, Role.ADMIN})
 WRITERS = frozenset({Role.SUPPORTER, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 OVERSEERS = frozenset({Role.MANAGER, Role.ADMIN})
-
 
 
 class CappedCount(int):
@@ -34,8 +33,7 @@ class CappedCountQuery(Query):
     """Flask-Admin's count query, counting at most COUNT_CAP + 1 rows instead of all of them."""
 
     def scalar(self):
-        limited = self.with_entities(literal_column("1")).limit(COUNT_CAP + 1).subquery()
-        count = self.session.execute(select(func.count()).select_from(limited)).scalar_one()
+        count = count_rows(self.with_entities(literal_column("1")), COUNT_CAP + 1)
         return CappedCount(count) if count > COUNT_CAP else count
 
 
