@@ -21,12 +21,14 @@ users_cli = AppGroup("users", help="Create users and API tokens.")
               required=True)
 @click.option("--level", type=click.IntRange(1, 3))
 @click.option("--email")
-@click.option("--password", help="Defaults to DEMO_PASSWORD.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for (hidden) when not given.")
 def create_user_command(name, role, level, email, password):
     """Create an account of any role."""
+    if level is not None and role != "supporter":
+        raise click.BadParameter("only supporters have a level", param_hint="--level")
     try:
-        user = accounts.create_user(name, password or current_app.config["DEMO_PASSWORD"],
-                                    role, level, email)
+        user = accounts.create_user(name, password, role, level, email)
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
     db.session.commit()

@@ -18,6 +18,15 @@ def _bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_url(url: str) -> str:
+    """The driver we ship (psycopg 3) for the plain postgres:// and postgresql:// forms that
+    hosting providers hand out; SQLAlchemy would otherwise look for psycopg2."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
 def _secret_key() -> str | None:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
@@ -29,8 +38,8 @@ def load_config() -> dict:
     """Every setting the app reads, from the environment, with DESIGN.md's defaults."""
     return {
         "SECRET_KEY": _secret_key(),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{INSTANCE / 'helpdesk.db'}"),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'helpdesk.db'}")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Europe/Copenhagen"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
@@ -52,6 +61,9 @@ def load_config() -> dict:
         "MAJOR_INCIDENT_AUTO_OPEN": int(os.environ.get("MAJOR_INCIDENT_AUTO_OPEN", 8)),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Redis away: the limits hold per process in memory instead of failing every login.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),  # per token

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +112,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("level IS NULL OR level BETWEEN 1 AND 3", name="level_range"),
         Index("ix_users_assignable", "role", "level", "active", "away"),
+        # Usernames are one name in any case: sign-in and the taken-name check look it up so.
+        Index("ix_users_username_lower", func.lower(text("username")), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,6 @@ import secrets
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ApiToken, Role, User, db, utcnow
 from services import Conflict, Invalid, NotFound, parse_level
+from services.calendars import known_time_zone
 
 MIN_PASSWORD_LENGTH = 12
 LANGUAGES = ("en", "da")
@@ -46,11 +46,16 @@ def new_session_token() -> str:
     return secrets.token_hex(32)
 
 
+def _same_username(username: str):
+    """The database folds both sides (ix_users_username_lower), so they fold alike."""
+    return func.lower(User.username) == func.lower(username.strip())
+
+
 def _check_username(username: str) -> str:
     username = (username or "").strip()
     if not 2 <= len(username) <= 80 or not all(c.isalnum() or c in "._-@" for c in username):
         raise Invalid(_l("2 to 80 letters, digits or . _ - @"), field="username")
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+    if db.session.scalar(select(User.id).where(_same_username(username))):
         raise Conflict(_l("This username is taken."), field="username")
     return username
 
@@ -103,7 +108,7 @@ def register(username: str, email: str, password: str, confirm: str) -> User:
 
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    user = db.session.scalar(select(User).where(_same_username(username or "")))
     if user is None or not user.active or user.anonymised_at is not None:
         # Hash anyway so that timing does not reveal which usernames exist.
         check_password_hash(_dummy_hash(), password or "")
@@ -141,11 +146,8 @@ def update_preferences(user: User, language: str, email_notifications: bool,
         raise Invalid(_l("Not a valid choice."), field="language")
     user.language = language
     user.email_notifications = bool(email_notifications)
-    if timezone:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise Invalid(_l("Unknown time zone, e.g. Europe/Copenhagen."), field="timezone") from None
+    if timezone and not known_time_zone(timezone):
+        raise Invalid(_l("Unknown time zone, e.g. Europe/Copenhagen."), field="timezone")
     if timezone is not None:
         user.timezone = timezone or None
 

@@ -1,6 +1,8 @@
 """Calendars, Danish public holidays and the default SLA policies of the SLA document."""
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pytz
 from flask import current_app
 from sqlalchemy import select
 
@@ -16,6 +18,18 @@ DEFAULT_POLICIES = {
     Priority.P3: (8 * 60, 3 * 8 * 60, True),
     Priority.P4: (2 * 8 * 60, 10 * 8 * 60, True),
 }
+
+
+def known_time_zone(name: str) -> bool:
+    """A zone both clocks know: pages format times with pytz (Flask-Babel), the rules compute
+    with zoneinfo, which also opens files such as "localtime" or "posix/..." that pytz lacks."""
+    if name not in pytz.all_timezones_set:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def easter_sunday(year: int) -> date:

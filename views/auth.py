@@ -31,7 +31,10 @@ def safe_next(target: str | None, default: str) -> str:
     """Only same-site paths: never another host, scheme or protocol-relative URL."""
     if not target:
         return default
-    parts = urlsplit(target.replace("\\", "/"))
+    try:
+        parts = urlsplit(target.replace("\\", "/"))
+    except ValueError:  # "//[" and the like: not a URL at all
+        return default
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target

@@ -3,7 +3,7 @@ framing, no caching of signed-in pages, HSTS over HTTPS."""
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session, url_for
+from flask import Flask, abort, g, request, session, url_for
 
 POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
           "style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; object-src 'none'; "
@@ -34,7 +34,10 @@ def stays_on_site(location: str) -> bool:
     location = location.strip().replace("\\", "/")
     if location.startswith("/"):
         return not location.startswith("//")
-    parts = urlsplit(location)
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return False
     return (parts.scheme in ("http", "https") and location.startswith(parts.scheme + "://")
             and not location.startswith(parts.scheme + ":///") and parts.netloc == request.host)
 
@@ -45,6 +48,15 @@ def keep_redirects_on_site(response):
     if response.location and not stays_on_site(response.location):
         response.location = url_for("public.index")
     return response
+
+
+def refuse_unreadable_return_address():
+    """A `?url=` that is not a URL at all ("http://[x") makes Flask-Admin's own redirect
+    check raise; the request is refused as malformed instead."""
+    try:
+        urlsplit(request.values.get("url", ""))
+    except ValueError:
+        abort(400)
 
 
 def add_security_headers(response):
@@ -63,6 +75,7 @@ def add_security_headers(response):
 
 def init_headers(app: Flask) -> None:
     """Register the headers and make the nonce available to templates as csp_nonce()."""
+    app.before_request(refuse_unreadable_return_address)
     app.after_request(add_security_headers)
     app.after_request(keep_redirects_on_site)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -3,21 +3,19 @@
 A changed policy applies to tickets whose due times are computed from then on (new tickets,
 priority changes); existing due times are not rewritten.
 """
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from services.calendars import known_time_zone
 from views.admin.knowledge import ReferenceAdmin
 
 
 # Messages are plain strings: Flask-Admin's form template shows only `string` errors.
 def _known_time_zone(form, field) -> None:
-    try:
-        ZoneInfo(field.data or "")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("Unknown time zone, e.g. Europe/Copenhagen.")) from None
+    if not known_time_zone(field.data or ""):
+        raise ValidationError(_("Unknown time zone, e.g. Europe/Copenhagen."))
 
 
 def _working_days(form, field) -> None:
