@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import ConfigError, load_config
 from extensions import (
@@ -19,16 +20,24 @@ from extensions import (
     migrate,
 )
 from models import User, db
+from services import MAX_ID
 from services.notify import unread_count, unread_count_query
+from views import SAFE_METHODS
 
 log = logging.getLogger(__name__)
 
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+class DatabaseInteger(IntegerConverter):
+    """Every `<int:...>` in a route stops at the largest number the database holds: a longer
+    one is a 404 instead of an overflow inside the query (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, backoffice, commands."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseInteger
     load_configuration(app, config)
     configure_extensions(app)
     configure_requests(app)
@@ -124,14 +133,14 @@ def configure_requests(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return
         values = list(request.args.listvalues())
-        if request.method in UNSAFE_METHODS:
+        if request.method not in SAFE_METHODS:
             values += list(request.form.listvalues())
         if any("\x00" in value for group in values for value in group):
             abort(400)
 
     @app.before_request
     def start_write_transaction():
-        if request.method in UNSAFE_METHODS:
+        if request.method not in SAFE_METHODS:
             begin_write()
 
     from views.headers import init_headers

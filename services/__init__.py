@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 SUPPORT_LEVELS = (1, 2, 3)
+MAX_ID = 2**31 - 1  # the largest id or ticket number a column holds (PostgreSQL's integer)
 
 
 class DomainError(Exception):
@@ -45,3 +46,12 @@ def parse_level(value) -> int:
     if level not in SUPPORT_LEVELS:
         raise Invalid(_l("Level must be 1, 2 or 3."), field="level")
     return level
+
+
+def parse_id(value) -> int | None:
+    """A row id or ticket number from user input, or None when it cannot be one (a longer
+    number would overflow inside the query: a 500 instead of a "not found")."""
+    digits = str(value if value is not None else "").strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 10):
+        return None
+    return int(digits) if 0 < int(digits) <= MAX_ID else None

@@ -13,8 +13,8 @@ from sqlalchemy import Integer, any_, bindparam, false, func, literal_column, se
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from models import Ticket, db
+from services import parse_id
 
-MAX_NUMBER = 2**31 - 1
 MAX_WORDS = 8
 # Lists count this far; past it they say "2,000+" and point to filters and search. Counting
 # (and sorting a search's matches) costs the cap, not the list: at a million tickets a cap of
@@ -40,8 +40,7 @@ def search_words(query: str) -> list[str]:
 
 def ticket_number(query: str) -> int | None:
     """The ticket number a query names ("123" or "#123"), or None."""
-    digits = query.strip().removeprefix("#")
-    return int(digits) if digits.isdigit() and int(digits) <= MAX_NUMBER else None
+    return parse_id(query.strip().removeprefix("#"))
 
 
 def ticket_matches(query: str):

@@ -17,7 +17,10 @@ from tests.browser_server import (
 pytestmark = needs_chromium
 
 PUBLIC_PAGES = ["/", "/login", "/register", "/password/reset", "/sla", "/service-catalog", "/kb/"]
-CUSTOMER_PAGES = ["/tickets/", "/tickets/new", "/tickets/1", "/account", "/notifications/"]
+CUSTOMER_PAGES = ["/tickets/", "/tickets/new", "/tickets/1", "/tickets/2", "/account",
+                  "/notifications/"]
+# A pasted address has no place to wrap: the phone's page must still not scroll sideways.
+UNBROKEN_TITLE = "https://intranet.example.com/" + "sti-uden-mellemrum/" * 5 + "side.aspx"
 SUPPORTER_PAGES = ["/admin/my-tickets/", "/admin/queue/", "/admin/readable/",
                    "/admin/ticket/handle/1", "/admin/document/", "/admin/document/new/"]
 MANAGER_PAGES = ["/admin/dashboard/", "/admin/ticket/", "/admin/ticket/handle/1"]
@@ -25,7 +28,8 @@ MANAGER_PAGES = ["/admin/dashboard/", "/admin/ticket/", "/admin/ticket/handle/1"
 
 @pytest.fixture(scope="module", params=["en", "da"])
 def site(request, tmp_path_factory):
-    """The demo desk with one ticket (Kunde's, assigned to LevelOneSupporter1 and answered)."""
+    """The demo desk with Kunde's two tickets: #1 assigned to LevelOneSupporter1 and answered,
+    #2 titled with a long address."""
     language = request.param
     with demo_server(tmp_path_factory.mktemp(f"a11y-{language}")) as base, chromium() as browser:
         page = new_page(browser)
@@ -35,6 +39,11 @@ def site(request, tmp_path_factory):
         page.fill("#description", "Når jeg trykker på print, sker der ikke noget.")
         page.locator("#ticket-form button[type=submit]").click()
         page.wait_for_url("**/tickets/1")
+        page.goto(base + "/tickets/new")
+        page.fill("#title", UNBROKEN_TITLE)
+        page.fill("#description", UNBROKEN_TITLE + " viser en fejl.")
+        page.locator("#ticket-form button[type=submit]").click()
+        page.wait_for_url("**/tickets/2")
         log_out(page)
         log_in(page, base, "LevelOneSupporter1", language)
         page.goto(base + "/admin/ticket/handle/1")

@@ -1,10 +1,14 @@
 # ruff: noqa: F811 -- fixtures from tests.api_support are imported, then used as arguments
 """Ticket actions through the API: escalate, take, link and unlink to a major incident."""
-import pytest
+import threading
+import time
 
-from models import AuditEvent, db
+import pytest
+from sqlalchemy import select, text, update
+
+from models import AuditEvent, Ticket, db
 from services import tickets
-from tests.api_support import auth, call, people, ticket  # noqa: F401
+from tests.api_support import API, auth, call, people, ticket  # noqa: F401
 
 
 def test_escalate_to_a_level_goes_to_its_least_loaded_supporter(client, auth, people, ticket):
@@ -131,3 +135,49 @@ def test_pinned_documents_come_as_markdown_and_sanitised_html(client, demo):
     catalog = client.get("/api/v1/documents/service-catalog").get_json()
     assert sla["title"] and sla["markdown"] and sla["html"].startswith("<")
     assert "Printservice" in catalog["markdown"] and catalog["updated_at"].endswith("Z")
+
+
+def test_a_ticket_taken_meanwhile_is_not_taken_again(app, client, auth, people, make_ticket):
+    """Two supporters take one queued ticket at the same moment: the second request waits for
+    the first and is refused, instead of overwriting it (PostgreSQL; SQLite's writers take
+    turns, tests/test_writer_gate.py)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    people["l1"].away = people["l1b"].away = True
+    db.session.commit()
+    queued = make_ticket(people["owner"])
+    people["l1b"].away = False
+    db.session.commit()
+    headers = auth(people["l1b"])
+    answers = []
+    with db.engine.connect() as first:  # the first supporter's transaction, mid-take
+        first.execute(select(Ticket.id).where(Ticket.id == queued.id).with_for_update())
+
+        def take_as_the_second_supporter():
+            with app.app_context():
+                answers.append(app.test_client().post(f"{API}/tickets/{queued.number}/take",
+                                                      headers=headers))
+
+        second = threading.Thread(target=take_as_the_second_supporter)
+        second.start()
+        wait_until_blocked_on_a_lock(first)
+        first.execute(update(Ticket).where(Ticket.id == queued.id)
+                      .values(assignee_id=people["l1"].id))
+        first.commit()
+        second.join(timeout=10)
+    assert answers[0].status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Ticket, queued.id).assignee_id == people["l1"].id
+
+
+def wait_until_blocked_on_a_lock(connection, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))  # read afresh each time
+        waiting = connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()")).scalar()
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the second request never waited for the first")

@@ -1,5 +1,5 @@
 """HTTP only: blueprints and the backoffice call services/ and commit."""
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -8,14 +8,28 @@ from models import Ticket, db
 from services import DomainError
 from services.permissions import can_view
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def ticket_or_404(number: int) -> Ticket:
-    """The ticket with this number if the signed-in user may read it; 404 otherwise."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number).options(
-        joinedload(Ticket.assignee), joinedload(Ticket.customer), joinedload(Ticket.service)))
+    """The ticket with this number if the signed-in user may read it; 404 otherwise.
+
+    A request that changes it locks its row first (PostgreSQL; SQLite's writers already take
+    turns): two people acting at once on one ticket, the second waits and decides on what
+    the first left, so a ticket is not taken twice or closed and resolved at once."""
+    statement = select(Ticket).where(Ticket.number == number).options(
+        joinedload(Ticket.assignee), joinedload(Ticket.customer), joinedload(Ticket.service))
+    if request.method not in SAFE_METHODS:
+        statement = locked(statement)
+    ticket = db.session.scalar(statement)
     if ticket is None or not can_view(current_user, ticket):
         abort(404)
     return ticket
+
+
+def locked(statement):
+    """The tickets of `statement` locked for this transaction and read as they are now."""
+    return statement.with_for_update(of=Ticket).execution_options(populate_existing=True)
 
 
 def form_error(form, error: DomainError) -> None:

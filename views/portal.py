@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import Attachment, Notification, Role, Service, Status, Ticket, db
-from services import DomainError, attachments, intake, ratings, tickets
+from services import DomainError, attachments, intake, parse_id, ratings, tickets
 from services.notify import describe, mark_read
 from services.permissions import can_see_internal, can_view
 from services.ticket_list import COUNT_CAP, capped_count
@@ -236,10 +236,13 @@ def notifications():
 @bp.post("/notifications/read")
 @login_required
 def notifications_read():
-    notification_id = request.form.get("id", type=int)
-    mark_read(current_user, notification_id)
+    raw_id = request.form.get("id")
+    if raw_id is None:
+        mark_read(current_user)
+    elif (notification_id := parse_id(raw_id)) is not None:
+        mark_read(current_user, notification_id)
     db.session.commit()
-    target = request.form.get("ticket", type=int)
+    target = parse_id(request.form.get("ticket"))
     if target:
         return redirect(url_for("portal.ticket", number=target))
     return redirect(url_for("portal.notifications"))

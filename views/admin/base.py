@@ -9,7 +9,7 @@ from sqlalchemy import func, literal_column, true
 from sqlalchemy.orm import Query
 
 from models import Role, db, utcnow
-from services import DomainError
+from services import DomainError, parse_id
 from services.ticket_list import COUNT_CAP, count_rows
 from views.admin import export
 from views.labels import LocalisedColumns
@@ -161,9 +161,8 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
 
     def get_one(self, id):
         """The row if it is in scope; 404 otherwise (details, edit and ajax load through here)."""
-        try:
-            key = int(id)
-        except (TypeError, ValueError):
+        key = parse_id(id)
+        if key is None:
             abort(404)
         row = self.get_query().filter(self.model.id == key).one_or_none()
         if row is None:

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import ACTIVE_STATUSES, CannedReply, Role, Ticket, User, db
-from services import Conflict, DomainError, Invalid, incidents, tickets
+from services import Conflict, DomainError, Invalid, incidents, parse_id, tickets
 from services.permissions import visible_tickets
 from services.secrets import asks_for_secret
+from views import locked
 
 MAX_BULK = 200
 
@@ -83,9 +84,9 @@ def take(actor: User, ticket: Ticket, values):
 
 def link(actor: User, ticket: Ticket, values):
     """Link to the major incident whose number was chosen."""
-    number = str(values.get("parent") or "").strip().lstrip("#")
-    parent = (db.session.scalar(select(Ticket).where(Ticket.number == int(number)))
-              if number.isdigit() and len(number) < 10 else None)
+    number = parse_id(str(values.get("parent") or "").strip().lstrip("#"))
+    parent = (db.session.scalar(select(Ticket).where(Ticket.number == number))
+              if number is not None else None)
     return incidents.link(actor, ticket, parent)
 
 
@@ -119,8 +120,9 @@ def parse_ids(raw) -> list[int]:
     """Row ids from a form, as integers, without duplicates; at most MAX_BULK."""
     ids = []
     for value in raw:
-        if str(value).isdigit() and int(value) not in ids:
-            ids.append(int(value))
+        row_id = parse_id(value)
+        if row_id is not None and row_id not in ids:
+            ids.append(row_id)
     return ids[:MAX_BULK]
 
 
@@ -130,8 +132,8 @@ def apply_to_each(actor: User, ids: list[int], operation, values) -> tuple[list,
     Returns the numbers changed and (label, reason) for each refusal. Ids outside the
     actor's scope are refused as unknown, so their existence is not revealed.
     """
-    found = {t.id: t for t in db.session.scalars(
-        select(Ticket).where(Ticket.id.in_(ids), visible_tickets(actor)))}
+    found = {t.id: t for t in db.session.scalars(locked(
+        select(Ticket).where(Ticket.id.in_(ids), visible_tickets(actor)).order_by(Ticket.id)))}
     changed, refused = [], []
     for ticket_id in ids:
         ticket = found.get(ticket_id)

@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 from extensions import begin_write, csrf, limiter
 from models import ApiToken, db
 from services import DomainError, accounts
+from views import SAFE_METHODS
 
 URL_PREFIX = "/api/v1"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def api_blueprint(name: str, import_name: str, description: str, public: bool = False) -> Blueprint:

@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from models import Priority, Rating, Role, Status, TicketType
-from services.search import MAX_NUMBER
+from services import MAX_ID
 from services.tickets import BODY_MAX, TITLE_MAX
 
 MAX_PER_PAGE = 100
@@ -215,5 +215,5 @@ class EscalateArgs(Input):
 
 class LinkArgs(Input):
     parent = fields.Integer(required=True, strict=True,
-                            validate=validate.Range(1, MAX_NUMBER),
+                            validate=validate.Range(1, MAX_ID),
                             metadata={"description": "The number of the major-incident ticket"})

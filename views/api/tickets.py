@@ -23,7 +23,7 @@ from views.api.schemas import (
 blp = api_blueprint("tickets", __name__, "Tickets the caller may read, and changes to them.")
 
 # Ticket numbers beyond the integer columns are simply not found (not a database error).
-TICKET = "/tickets/<int(max=2147483647):number>"
+TICKET = "/tickets/<int:number>"  # app.DatabaseInteger: at most services.MAX_ID
 
 
 @blp.get("/tickets")
