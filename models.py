@@ -230,6 +230,8 @@ class Ticket(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The customer's closed ticket this one follows up ("closed, but it happened again").
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     is_major: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -257,7 +259,8 @@ class Ticket(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     customer: Mapped[User] = relationship(foreign_keys=[customer_id])
     service: Mapped[Service | None] = relationship()
-    parent: Mapped[Ticket | None] = relationship(remote_side=[id])
+    parent: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    follows: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[follows_id])
 
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"

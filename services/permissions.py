@@ -2,9 +2,12 @@
 
 Every surface (portal, backoffice, API, templates) asks these; DESIGN.md's table is the spec.
 """
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import exists, false, or_, select, true
 
-from models import Participant, Role, Status, Ticket, User, db
+from models import Participant, Role, Status, Ticket, User, db, utcnow
 
 
 def is_supporter(user: User) -> bool:
@@ -52,10 +55,19 @@ def can_see_internal(user: User) -> bool:
 
 
 def can_comment(user: User, ticket: Ticket) -> bool:
-    """Reply on the ticket; nobody replies on a closed ticket."""
+    """Reply on the ticket; nobody replies on a closed ticket, a customer not on one resolved
+    longer ago than REOPEN_DAYS (the job closes it; a new ticket follows it up)."""
     if ticket.status == Status.CLOSED or user.role == Role.MANAGER:
         return False
+    if user.role == Role.CUSTOMER and reopen_window_over(ticket):
+        return False
     return can_view(user, ticket)
+
+
+def reopen_window_over(ticket: Ticket) -> bool:
+    days = current_app.config["REOPEN_DAYS"]
+    return (ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+            and utcnow() >= ticket.resolved_at + timedelta(days=days))
 
 
 def can_comment_internal(user: User, ticket: Ticket) -> bool:

@@ -4,9 +4,7 @@ Each operation takes the acting user, checks the permission predicate, changes t
 appends the audit event, queues notifications and flushes. The caller commits.
 """
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -74,10 +72,14 @@ def _touch(ticket: Ticket) -> None:
 
 
 def submit(customer: User, title: str, description: str, type: str = TicketType.INCIDENT,
-           urgency: str = Rating.MEDIUM, service: Service | None = None) -> Outcome:
-    """A customer opens a ticket: numbered, at level 1, open, P3-ish, assigned by the rule."""
+           urgency: str = Rating.MEDIUM, service: Service | None = None,
+           follows: Ticket | None = None) -> Outcome:
+    """A customer opens a ticket: numbered, at level 1, open, P3-ish, assigned by the rule;
+    `follows` is an earlier ticket of theirs this one follows up."""
     if customer.role != Role.CUSTOMER:
         raise Forbidden(_l("Only customers submit tickets."))
+    if follows is not None and follows.customer_id != customer.id:
+        raise NotFound(_l("No such ticket."))
     title, title_warnings = mask_secrets(_clean_text(title, "title", TITLE_MAX))
     title = title[:TITLE_MAX]  # the mask may be longer than the secret it replaced
     description, text_warnings = mask_secrets(_clean_text(description, "description", BODY_MAX))
@@ -91,7 +93,7 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
                     type=ticket_type, status=Status.OPEN, impact=Rating.MEDIUM, urgency=urgency,
                     priority=priority_for(Rating.MEDIUM, urgency), level=1,
                     customer_id=customer.id, customer=customer, service=service,
-                    created_at=now, updated_at=now, status_changed_at=now)
+                    follows=follows, created_at=now, updated_at=now, status_changed_at=now)
     sla.recompute_due_times(ticket, now)  # before the insert, which then carries them
     db.session.add(ticket)
     db.session.flush()
@@ -119,11 +121,11 @@ def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,
     if not can.can_comment(actor, ticket):
         if ticket.status == Status.CLOSED:
             raise Forbidden(_l("This ticket is closed. Please open a new ticket."))
+        if can.reopen_window_over(ticket):
+            raise Forbidden(_l("The reopen window has passed. Please open a new ticket."))
         raise Forbidden(_l("You may not reply on this ticket."))
     if internal and not can.can_comment_internal(actor, ticket):
         raise Forbidden(_l("Only supporters write internal notes."))
-    if actor.role == Role.CUSTOMER and ticket.status == Status.RESOLVED and _reopen_window_over(ticket):
-        raise Forbidden(_l("The reopen window has passed. Please open a new ticket."))
     body, warnings = mask_secrets(_clean_text(body, "body", BODY_MAX))
     comment = Comment(ticket_id=ticket.id, ticket=ticket, author_id=actor.id, author=actor,
                       body=body, internal=bool(internal), created_at=utcnow())
@@ -155,11 +157,6 @@ def _hand_on_from_absent_assignee(ticket: Ticket) -> None:
     assignee = ticket.assignee
     if assignee is not None and (assignee.away or not assignee.active):
         users.hand_on(None, ticket, tell=False)
-
-
-def _reopen_window_over(ticket: Ticket) -> bool:
-    days = current_app.config["REOPEN_DAYS"]
-    return ticket.resolved_at is not None and utcnow() >= ticket.resolved_at + timedelta(days=days)
 
 
 def set_status_logged(actor: User | None, ticket: Ticket, status: Status,

@@ -1,4 +1,6 @@
 """The ticket lifecycle through the portal (customers) and the services (supporters)."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -139,10 +141,75 @@ def test_customer_closes_own_ticket_and_then_cannot_reply(client, make_user, mak
     db.session.refresh(ticket)
     assert ticket.status == Status.CLOSED
     response = client.post_form(f"/tickets/{ticket.number}/reply", {"body": "Hov, igen"})
+    assert response.status_code == 403
     assert "This ticket is closed. Please open a new ticket." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
     page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert 'href="/tickets/new"' in page and "Send reply" not in page
+    assert "Send reply" not in page
+    follow_up = f"/tickets/new?follows={ticket.number}&amp;step=form"
+    assert f'href="{follow_up}"' in page
+
+
+def test_a_new_ticket_follows_up_a_closed_one_with_a_link_back(client, make_user, make_ticket,
+                                                               staff):
+    customer = make_user("anna")
+    closed = make_ticket(customer, title="Printeren på 2. sal")
+    tickets.change_status(customer, closed, Status.CLOSED)
+    db.session.commit()
+    client.login("anna")
+    form = client.get(f"/tickets/new?follows={closed.number}&step=form").get_data(as_text=True)
+    assert f'name="follows" value="{closed.number}"' in form
+    response = client.post_form("/tickets/new", {
+        "title": "Printeren igen", "description": "Den virker heller ikke i dag.",
+        "type": "incident", "urgency": "medium", "follows": str(closed.number)})
+    assert response.status_code == 302
+    new = db.session.scalar(select(Ticket).where(Ticket.title == "Printeren igen"))
+    assert new.follows_id == closed.id
+    page = client.get(f"/tickets/{new.number}").get_data(as_text=True)
+    assert f'href="/tickets/{closed.number}">#{closed.number} Printeren på 2. sal</a>' in page
+    client.logout()
+    client.login(new.assignee.username)
+    handling = client.get(f"/admin/ticket/handle/{new.number}").get_data(as_text=True)
+    assert f'href="/admin/ticket/handle/{closed.number}" id="ticket-follows"' in handling
+
+
+def test_a_new_ticket_cannot_follow_up_another_customers_ticket(client, make_user, make_ticket,
+                                                                staff):
+    other = make_ticket(make_user("bob"), title="Bobs hemmelighed")
+    make_user("anna")
+    client.login("anna")
+    form = client.get(f"/tickets/new?follows={other.number}&step=form").get_data(as_text=True)
+    assert "Bobs hemmelighed" not in form and 'name="follows"' not in form
+    client.post_form("/tickets/new", {"title": "Min egen", "description": "Noget andet.",
+                                      "type": "incident", "urgency": "medium",
+                                      "follows": str(other.number)})
+    mine = db.session.scalar(select(Ticket).where(Ticket.title == "Min egen"))
+    assert mine.follows_id is None
+    with pytest.raises(NotFound):
+        tickets.submit(mine.customer, "Via the service", "text", follows=other)
+
+
+def test_after_the_reopen_window_the_customer_is_pointed_to_a_new_ticket(
+        app, client, make_user, make_ticket, staff):
+    customer = make_user("anna")
+    ticket = make_ticket(customer)
+    tickets.change_status(ticket.assignee, ticket, Status.RESOLVED)
+    db.session.commit()
+    client.login("anna")
+    assert "Send reply" in client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    ticket.resolved_at -= timedelta(days=app.config["REOPEN_DAYS"], seconds=1)
+    db.session.commit()
+    page = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "Send reply" not in page and 'id="follow-up"' in page
+    response = client.post_form(f"/tickets/{ticket.number}/reply", {"body": "Det virker ikke"})
+    assert response.status_code == 403
+    assert "The reopen window has passed" in response.get_data(as_text=True)
+    assert refreshed_status(ticket) == Status.RESOLVED
+
+
+def refreshed_status(ticket: Ticket) -> Status:
+    db.session.expire_all()
+    return db.session.get(Ticket, ticket.id).status
 
 
 def test_another_customers_ticket_is_not_found(client, make_user, make_ticket, staff):

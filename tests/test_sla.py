@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Notification, Priority, SlaPause, SlaState, Status, db
-from services import sla, tickets
+from services import permissions, sla, tickets
 from services.calendars import ensure_sla_defaults
 from tests.test_business_time import utc
 
@@ -30,6 +30,7 @@ def clock(app, monkeypatch):
     clock = Clock(utc("2026-03-02 09:00"))  # a Monday
     monkeypatch.setattr(tickets, "utcnow", clock)
     monkeypatch.setattr(sla, "utcnow", clock)
+    monkeypatch.setattr(permissions, "utcnow", clock)  # the reopen window
     ensure_sla_defaults(today=date(2026, 1, 1))
     db.session.commit()
     return clock

@@ -65,9 +65,10 @@ def new_ticket():
     if request.method == "GET" and guide is not None and step != "form":
         return _guide_step(service, guide, step)
     answers = intake.read_answers(fields, request.form)
+    follows = _followed_ticket(request.values.get("follows"))
     held = []
     if request.method == "POST":
-        outcome, held = _submit_ticket(form, service, guide, answers)
+        outcome, held = _submit_ticket(form, service, guide, answers, follows)
         if outcome is not None:
             flash_warnings(outcome.warnings)
             flash(_("Ticket #%(number)s is created.", number=outcome.ticket.number), "success")
@@ -77,11 +78,19 @@ def new_ticket():
     suggestions = intake.suggest_articles(form.title.data or "") if request.method == "POST" else []
     return render_template("portal/new_ticket.html", form=form, service=service,
                            guided=guide is not None and (step == "form" or request.form.get("guided") == "1"),
-                           suggestions=suggestions, answers=answers, held=held,
+                           suggestions=suggestions, answers=answers, held=held, follows=follows,
                            intake_fields=[(f, intake.field_name(f)) for f in fields])
 
 
-def _submit_ticket(form: TicketForm, service: Service | None, guide, answers):
+def _followed_ticket(number) -> Ticket | None:
+    """The customer's own ticket a new one follows up (the link on a closed ticket)."""
+    number = parse_id(number)
+    ticket = (db.session.scalar(select(Ticket).where(Ticket.number == number))
+              if number is not None else None)
+    return ticket if ticket is not None and can_view(current_user, ticket) else None
+
+
+def _submit_ticket(form: TicketForm, service: Service | None, guide, answers, follows):
     """The ticket, committed; or (None, the files kept) for the form shown back, so the
     customer chooses nothing again."""
     carried = request.form.getlist("pending")
@@ -94,7 +103,7 @@ def _submit_ticket(form: TicketForm, service: Service | None, guide, answers):
             guided = guide if request.form.get("guided") == "1" else None
             outcome = tickets.submit(current_user, form.title.data,
                                      intake.with_answers(form.description.data, guided, answers),
-                                     form.type.data, form.urgency.data, service)
+                                     form.type.data, form.urgency.data, service, follows)
             attachments.store(current_user, outcome.ticket, uploads)
             attachments.attach_pending(current_user, outcome.ticket, pending)
             db.session.commit()
@@ -142,6 +151,7 @@ def reply(number: int):
     carried = request.form.getlist("pending")
     valid = form.validate_on_submit()
     uploads = []
+    status = 422
     try:
         uploads = attachments.validate(request.files.getlist(form.attachments.name))
         if valid:
@@ -155,9 +165,10 @@ def reply(number: int):
             return redirect(url_for("portal.ticket", number=number, _anchor="end"))
     except DomainError as error:
         form_error(form, error)
+        status = error.status  # 403 for a reply refused, 422 for a file refused
     return render_template("portal/ticket.html", ticket=item, form=form,
                            timeline=timeline(current_user, item),
-                           held=_keep_files(form, uploads, carried)), 422
+                           held=_keep_files(form, uploads, carried)), status
 
 
 def _keep_files(form, uploads, carried: list[str]) -> list:
