@@ -19,7 +19,8 @@ def expect(*codes: int) -> dict:
 
 
 # name: (method, url, body, expected status per role). {n} the owner's ticket, {q} the owner's
-# ticket waiting in the level-1 queue, {c} the owner's ticket linked to {p}, bob's ticket.
+# ticket waiting in the level-1 queue, {c} the owner's ticket linked to {p}, bob's ticket,
+# {e} the owner's ticket l1b escalated to level 3.
 ROUTES = {
     "list": ("GET", "/tickets", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
     "create": ("POST", "/tickets", NEW_TICKET, expect(401, 201, 201, 403, 403, 403, 403, 403)),
@@ -28,6 +29,11 @@ ROUTES = {
                     expect(401, 403, 404, 200, 403, 403, 403, 200)),
     "close": ("PATCH", "/tickets/{n}", {"status": "closed"},
               expect(401, 200, 404, 200, 403, 403, 403, 200)),
+    "override priority": ("PATCH", "/tickets/{n}", {"priority": "P1", "reason": "CEO"},
+                          expect(401, 403, 404, 200, 403, 403, 403, 200)),
+    # l1b escalated {e} to level 3: took part, so reads it still; l1 and l2 never did.
+    "read above my level": ("GET", "/tickets/{e}", None,
+                            expect(401, 200, 404, 404, 200, 404, 200, 200)),
     "reassign": ("PATCH", "/tickets/{n}", {"assignee": "l1b"},
                  expect(401, 403, 404, 200, 403, 403, 403, 200)),
     "comment": ("POST", "/tickets/{n}/comments", {"body": "Hej"},
@@ -55,6 +61,9 @@ def world(people, ticket, make_ticket):
     child = make_ticket(people["owner"], title="My printer too")
     assert child.assignee_id == people["l1"].id
     incidents.link(admin, child, parent)
+    escalated = make_ticket(people["owner"], title="Needs level 3")
+    assert escalated.assignee_id == people["l1b"].id  # l1 has two already
+    tickets.escalate(escalated.assignee, escalated, level=3, assignee=people["l3"])
     people["l1"].away = people["l1b"].away = True
     db.session.commit()
     queued = make_ticket(people["owner"], title="Waiting in the queue")
@@ -63,7 +72,8 @@ def world(people, ticket, make_ticket):
     for pin, title in ((Pin.SLA, "SLA"), (Pin.CATALOG, "Service Catalog")):
         documents.pin(admin, documents.save(admin, None, title, f"# {title}"), pin)
     db.session.commit()
-    return {"n": ticket.number, "p": parent.number, "c": child.number, "q": queued.number}
+    return {"n": ticket.number, "p": parent.number, "c": child.number, "q": queued.number,
+            "e": escalated.number}
 
 
 def _fill(value, numbers: dict):
