@@ -2,8 +2,11 @@
 
 Written straight to the database driver (executemany on SQLite, COPY on PostgreSQL) rather
 than through the services, but keeping every invariant the services keep: valid status and
-level, an assignee of the ticket's level, numbers from the shared counter, a `created` audit
-event per ticket, and supporter loads that add up.
+level, an assignee of the ticket's level (and a participant of it), requests for a covered
+service, numbers from the shared counter, a `created` audit event per ticket, the first
+response when the assignee answered, and supporter loads that add up. Not computed: SLA due
+times (business hours per row would double the load; the jobs treat tickets without them as
+having no target).
 """
 import random
 from contextlib import contextmanager
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from models import Counter, Rating, Role, Status, Ticket, TicketType, User, db, utcnow
+from models import Counter, Rating, Role, Service, Status, Ticket, TicketType, User, db, utcnow
 from services.assignment import recount_loads
 from services.priority import priority_for
 
@@ -22,14 +25,15 @@ TITLES = ("Jeg kan ikke printe", "Ingen internet", "Outlook starter ikke", "Skæ
 TICKET_COLUMNS = ("id", "number", "title", "description", "type", "status", "impact", "urgency",
                   "priority", "level", "assignee_id", "customer_id", "is_major", "created_at",
                   "updated_at", "status_changed_at", "resolved_at", "closed_at",
-                  "sla_paused_seconds", "sla_state", "unread_by_assignee")
+                  "sla_paused_seconds", "sla_state", "unread_by_assignee", "service_id",
+                  "first_response_at")
 COMMENT_COLUMNS = ("ticket_id", "author_id", "body", "internal", "created_at")
 EVENT_COLUMNS = ("ticket_id", "actor_id", "action", "new_value", "created_at")
+PARTICIPANT_COLUMNS = ("ticket_id", "user_id")
 # Weighted choices by cumulative weights: levels 70/25/5 %, statuses 20/10/20/50 %.
 LEVELS, LEVEL_WEIGHTS = (1, 2, 3), (70, 95, 100)
 STATUSES, STATUS_WEIGHTS = tuple(Status), (20, 30, 50, 100)
 RATINGS = tuple(Rating)
-TYPES = tuple(t.value for t in TicketType)
 PRIORITIES = {(i, u): priority_for(i, u).value for i in Rating for u in Rating}
 YEAR = 365 * 86400
 
@@ -59,6 +63,7 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     supporters = {level: db.session.scalars(select(User.id).where(
         User.role == Role.SUPPORTER, User.level == level, User.active.is_(True))).all()
         for level in (1, 2, 3)}
+    services = _Services(db.session.execute(select(Service.id, Service.covered)).all())
     last = db.session.execute(update(Counter).where(Counter.name == "ticket")
                               .values(value=Counter.value + count)
                               .returning(Counter.value)).scalar_one()
@@ -72,15 +77,17 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     with _bulk_load():
         for done in range(0, count, chunk):
             size = min(chunk, count - done)
-            tickets, comments, events = [], [], []
+            tickets, comments, events, participants = [], [], [], []
             for offset in range(done, done + size):
                 row = _ticket_row(rng, next_id + offset, first_number + offset, customers,
-                                  supporters, clock, first, settled)
+                                  supporters, services, clock, first, settled,
+                                  answered=comments_per_ticket >= 2)
                 tickets.append(row)
-                _add_children(row, comments_per_ticket, comments, events)
+                _add_children(row, comments_per_ticket, comments, events, participants)
             _write("tickets", TICKET_COLUMNS, tickets)
             _write("comments", COMMENT_COLUMNS, comments)
             _write("audit_events", EVENT_COLUMNS, events)
+            _write("participants", PARTICIPANT_COLUMNS, participants)
             db.session.commit()
             if progress:
                 progress(f"  {done + size}/{count} tickets")
@@ -89,7 +96,21 @@ def generate_tickets(count: int, comments_per_ticket: int = 3, progress=None,
     db.session.commit()
 
 
-def _ticket_row(rng, ticket_id, number, customers, supporters, clock, first, settled) -> tuple:
+class _Services:
+    """Requests name a covered service (the rule of `submit`); half the incidents name one."""
+
+    def __init__(self, rows):
+        self.covered = [service_id for service_id, covered in rows if covered]
+        self.any = [service_id for service_id, _covered in rows] or [None]
+
+    def pick(self, rng) -> tuple[str, int | None]:
+        if self.covered and rng.random() < 0.5:
+            return TicketType.REQUEST.value, rng.choice(self.covered)
+        return TicketType.INCIDENT.value, rng.choice(self.any) if rng.random() < 0.5 else None
+
+
+def _ticket_row(rng, ticket_id, number, customers, supporters, services, clock, first, settled,
+                answered: bool) -> tuple:
     level = rng.choices(LEVELS, cum_weights=LEVEL_WEIGHTS)[0]
     status = rng.choices(STATUSES, cum_weights=STATUS_WEIGHTS)[0]
     impact, urgency = rng.choice(RATINGS), rng.choice(RATINGS)
@@ -99,12 +120,15 @@ def _ticket_row(rng, ticket_id, number, customers, supporters, clock, first, set
     updated = clock(created + 3600)
     finished = status in (Status.RESOLVED, Status.CLOSED)
     staff = supporters[level]
+    assignee = rng.choice(staff) if staff else None
+    ticket_type, service_id = services.pick(rng)
     return (ticket_id, number, rng.choice(TITLES), f"Synthetic ticket {number}.",
-            rng.choice(TYPES), status.value, impact.value, urgency.value,
-            PRIORITIES[(impact, urgency)], level, rng.choice(staff) if staff else None,
+            ticket_type, status.value, impact.value, urgency.value,
+            PRIORITIES[(impact, urgency)], level, assignee,
             rng.choice(customers), False, clock(created), updated, updated,
             updated if finished else None,
-            clock(created + 7200) if status == Status.CLOSED else None, 0, "ok", False)
+            clock(created + 7200) if status == Status.CLOSED else None, 0, "ok", False,
+            service_id, clock(created) if answered and assignee else None)
 
 
 def _settled_days() -> float:
@@ -114,10 +138,13 @@ def _settled_days() -> float:
                config["REOPEN_DAYS"])
 
 
-def _add_children(row: tuple, comments_per_ticket: int, comments: list, events: list) -> None:
+def _add_children(row: tuple, comments_per_ticket: int, comments: list, events: list,
+                  participants: list) -> None:
     ticket_id, number, title, customer, assignee = row[0], row[1], row[2], row[11], row[10]
     created = row[13]
     events.append((ticket_id, customer, "created", title, created))
+    if assignee is not None:
+        participants.append((ticket_id, assignee))
     for k in range(comments_per_ticket):
         author = customer if k % 2 == 0 or assignee is None else assignee
         comments.append((ticket_id, author, f"Synthetic comment {k + 1} on #{number}.", False,
@@ -151,7 +178,7 @@ def _bulk_load():
         for _kind, _name, sql in deferred:
             connection.exec_driver_sql(sql)
         if postgresql:
-            connection.exec_driver_sql("ANALYZE tickets, comments, audit_events")
+            connection.exec_driver_sql("ANALYZE tickets, comments, audit_events, participants")
         else:
             connection.exec_driver_sql("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
         db.session.commit()
@@ -161,7 +188,7 @@ def _sqlite_indexes(connection) -> list:
     connection.exec_driver_sql("PRAGMA cache_size=-262144")
     return connection.exec_driver_sql(
         "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-        "tbl_name IN ('tickets', 'comments', 'audit_events') AND "
+        "tbl_name IN ('tickets', 'comments', 'audit_events', 'participants') AND "
         "(type = 'index' OR name = 'tickets_fts_insert')").all()
 
 
@@ -169,7 +196,8 @@ def _postgresql_indexes(connection) -> list:
     """Indexes that back no constraint (primary keys and unique numbers stay)."""
     return connection.exec_driver_sql(
         "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = "
-        "current_schema() AND tablename IN ('tickets', 'comments', 'audit_events') AND "
+        "current_schema() AND tablename IN ('tickets', 'comments', 'audit_events', "
+        "'participants') AND "
         "indexname NOT IN "
         "(SELECT conname FROM pg_constraint)").all()
 

@@ -4,7 +4,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from models import AuditEvent, Comment, Notification, Priority, Status, Ticket, TicketType, User, db
+from models import (
+    AuditEvent,
+    Comment,
+    Notification,
+    Participant,
+    Priority,
+    Service,
+    Status,
+    Ticket,
+    TicketType,
+    User,
+    db,
+)
 from services import Forbidden, Invalid, NotFound, tickets
 from services.assignment import recount_loads
 from services.search import ticket_matches
@@ -390,6 +402,19 @@ def test_demo_generator_keeps_the_invariants(runner, demo):
                                 .where(AuditEvent.action == "created"))
     assert created == 500
     assert recount_loads() == 0
+    # Requests name a covered service, as submit() demands; both types occur.
+    uncovered = db.session.scalar(
+        select(func.count()).select_from(Ticket).outerjoin(Service)
+        .where(Ticket.type == TicketType.REQUEST, func.coalesce(Service.covered, False).is_(False)))
+    assert uncovered == 0
+    types = set(db.session.scalars(select(Ticket.type).distinct()))
+    assert types == {TicketType.REQUEST, TicketType.INCIDENT}
+    # Every assignee is a participant; the assignee answered, so there is a first response.
+    assigned = select(Ticket.id, Ticket.assignee_id).where(Ticket.assignee_id.is_not(None))
+    participants = set(db.session.execute(select(Participant.ticket_id, Participant.user_id)))
+    assert set(db.session.execute(assigned)) == participants
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.assignee_id.is_not(None), Ticket.first_response_at.is_(None))) == 0
     # the next ticket continues the same sequence
     from services.tickets import next_ticket_number
     assert next_ticket_number() == max(numbers) + 1
