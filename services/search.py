@@ -43,27 +43,45 @@ def ticket_number(query: str) -> int | None:
     return parse_id(query.strip().removeprefix("#"))
 
 
-def ticket_matches(query: str):
+def ticket_matches(query: str, newest_only: bool = False):
     """SQL condition: the ticket has that number, or every word (as a word prefix) occurs in
-    its title or description (among the newest SEARCH_WINDOW such tickets, read now)."""
+    its title or description.
+
+    The newest SEARCH_WINDOW matches are read first. Fewer than that are all there are; more,
+    and `newest_only` keeps those (the whole desk's list shows no more than its count cap),
+    while a list narrowed by scope or filters, or an export, gets every match: the newest of
+    the desk may all lie outside it."""
     number = ticket_number(query)
     if number is not None:
         return Ticket.number == number
     words = search_words(query)
     if not words:
         return false()
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids = _postgresql_matches(" & ".join(f"{word}:*" for word in words))
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        terms = " & ".join(f"{word}:*" for word in words)
+        ids = _postgresql_matches(terms)
+    else:
+        terms = " ".join(f'"{word}"*' for word in words)  # \w+ words hold no quotes
+        ids = db.session.scalars(_sqlite_matches(terms).order_by(_fts.c.rowid.desc())
+                                 .limit(SEARCH_WINDOW)).all()
+    if len(ids) == SEARCH_WINDOW and not newest_only:
+        if postgresql:
+            return text(f"tickets.{PG_DOCUMENT} @@ to_tsquery('simple', :terms)"
+                        ).bindparams(terms=terms)
+        return Ticket.id.in_(_sqlite_matches(terms))
+    if postgresql:
         # One array parameter: an IN list of 2,001 parameters cost PostgreSQL 10 ms to plan.
         return Ticket.id == any_(bindparam("search_ids", ids, type_=ARRAY(Integer)))
-    terms = " ".join(f'"{word}"*' for word in words)  # \w+ words hold no quotes
-    matching = (select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(terms))
-                .order_by(_fts.c.rowid.desc()).limit(SEARCH_WINDOW))
-    # Read once here, not as a subquery: a grid counts and pages the same matches. They go back
-    # as one JSON parameter: an IN list of 2,001 parameters, rendered and bound anew for the
-    # count and for the page, cost 2.3 ms more per search.
-    listed = func.json_each(json.dumps(db.session.scalars(matching).all())).table_valued("value")
+    # Read once above, not as a subquery: a grid counts and pages the same matches. They go
+    # back as one JSON parameter: an IN list of 2,001 parameters, rendered and bound anew for
+    # the count and for the page, cost 2.3 ms more per search.
+    listed = func.json_each(json.dumps(ids)).table_valued("value")
     return Ticket.id.in_(select(listed.c.value))
+
+
+def _sqlite_matches(terms: str):
+    return select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(terms))
 
 
 def _postgresql_matches(terms: str) -> list[int]:

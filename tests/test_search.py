@@ -1,8 +1,8 @@
 """Ticket search goes through an index (SQLite FTS5, PostgreSQL full text) and stays role-scoped."""
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import delete, event, select, text
 
-from models import Ticket, db
+from models import Participant, Ticket, db
 from services import search, tickets
 from services.search import PG_DOCUMENT, PG_INDEX
 
@@ -100,14 +100,41 @@ def test_a_search_keeps_the_newest_matches_found_by_walk_or_by_index(
     db.session.commit()
     newest_first = [t.id for t in reversed(made)]
 
-    def matches(query):
-        return db.session.scalars(select(Ticket.id).where(search.ticket_matches(query))
-                                  .order_by(Ticket.id.desc())).all()
+    def matches(query, newest_only=True):
+        return db.session.scalars(select(Ticket.id).where(
+            search.ticket_matches(query, newest_only)).order_by(Ticket.id.desc())).all()
     assert matches("zebra") == newest_first[:4]  # made[0] was renamed
     assert matches("quokka") == [rare.id, made[0].id]
     monkeypatch.setattr(search, "SEARCH_WINDOW", 2)
     assert matches("zebra") == newest_first[:2]
+    assert matches("zebra", newest_only=False) == newest_first[:4]  # every match
     assert matches("nothing written") == []
+
+
+def test_a_narrower_list_finds_its_matches_behind_the_newest_of_the_desk(
+        monkeypatch, client, staff, make_user, make_ticket):
+    """The desk's newest matches may all lie outside a supporter's scope or a filter: those
+    lists, and exports, search every match, not only the newest SEARCH_WINDOW."""
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 2)
+    customer = make_user("anna")
+    mine = make_ticket(customer, title="Printer on floor 1")
+    for n in range(3):  # newer matches, escalated out of the level-1 supporter's sight
+        ticket = make_ticket(customer, title=f"Printer on floor {n + 2}")
+        tickets.escalate(ticket.assignee, ticket, level=3, assignee=staff["l3"])
+        db.session.execute(delete(Participant).where(Participant.ticket_id == ticket.id))
+    db.session.commit()
+    reader = next(s for s in (staff["l1"], staff["l1b"]) if s.id != mine.assignee_id)
+    client.login(reader.username)
+    page = client.get("/admin/readable/?search=printer").get_data(as_text=True)
+    assert "Printer on floor 1" in page and "Printer on floor 2" not in page
+    client.logout()
+    client.login("boss")  # a manager: the whole desk
+    whole = client.get("/admin/ticket/?search=printer").get_data(as_text=True)
+    assert "Printer on floor 4" in whole and "Printer on floor 1" not in whole  # newest 2
+    narrowed = client.get("/admin/ticket/?search=printer&flt0_29=1")  # level equals 1
+    assert "Printer on floor 1" in narrowed.get_data(as_text=True)
+    exported = client.get("/admin/ticket/export/csv/?search=printer").get_data(as_text=True)
+    assert sum("Printer on floor" in line for line in exported.splitlines()) == 4
 
 
 def test_the_database_answers_search_from_the_index(app, escalated):

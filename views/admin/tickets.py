@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.sql.elements import True_
 
 from models import (
     ACTIVE_STATUSES,
@@ -137,6 +138,9 @@ class TicketGrid(StaffModelView):
                  page_size=None):
         """The page's ids first, then their rows: sorting carries (sort key, id), not whole
         rows with their joins; a search sorts up to SEARCH_WINDOW matches."""
+        # Flask-Admin's _apply_search sees neither the filters nor the kind of list.
+        g.search_newest_only = (execute and not filters
+                                and isinstance(self.scope(), True_))  # no scope: every ticket
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         if not execute:
@@ -175,8 +179,9 @@ class TicketGrid(StaffModelView):
             yield [read(value) for read, value in zip(readers, row, strict=True)]
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Search through the index (services/search.py), not LIKE over every row."""
-        condition = ticket_matches(search)
+        """Search through the index (services/search.py), not LIKE over every row. Only the
+        whole desk's unfiltered list may stop at the newest matches (see get_list)."""
+        condition = ticket_matches(search, newest_only=g.get("search_newest_only", False))
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)
