@@ -21,4 +21,10 @@ def record(ticket: Ticket | None, actor: User | None, action: str, old=None, new
                        actor_id=actor.id if actor else None, action=action,
                        old_value=_text(old), new_value=_text(new), created_at=utcnow())
     db.session.add(event)
+    db.session.info["recorded_events"] = recorded_count() + 1
     return event
+
+
+def recorded_count() -> int:
+    """Events recorded in this session so far: a bulk action tells changed from unchanged."""
+    return db.session.info.get("recorded_events", 0)

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select, update
 
 from models import Document, DocumentRevision, Pin, Role, User, db, utcnow
-from services import Forbidden, Invalid
+from services import Conflict, Forbidden, Invalid
 from services.audit import record
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -78,6 +78,9 @@ def pin(actor: User, document: Document, as_: Pin) -> None:
     previous = pinned(as_)
     if previous is not None and previous.id == document.id:
         return
+    if document.pinned_as is not None:  # one document cannot be both: the other would be gone
+        raise Conflict(_l("This document is pinned as the other kind. Pin another document "
+                          "there first."))
     if previous is not None:
         db.session.execute(update(Document).where(Document.id == previous.id)
                            .values(pinned_as=None))

@@ -22,7 +22,17 @@ from models import (
     db,
     utcnow,
 )
-from services import Forbidden, Invalid, NotFound, incidents, parse_level, proposals, sla, users
+from services import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    incidents,
+    parse_id,
+    parse_level,
+    proposals,
+    sla,
+    users,
+)
 from services import permissions as can
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
@@ -287,7 +297,8 @@ def _find_user(key) -> User | None:
     if isinstance(key, User):
         return key
     if isinstance(key, int) or str(key).isdigit():
-        return db.session.get(User, int(key))
+        user_id = parse_id(key)
+        return db.session.get(User, user_id) if user_id is not None else None
     return db.session.scalar(select(User).where(User.username == str(key)))
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from models import AuditEvent, Document, DocumentRevision, Pin, Role, Ticket, User, db
+from services import documents
 from tests.conftest import PASSWORD
 
 
@@ -92,6 +93,24 @@ def test_preview_renders_sanitised_markdown(client, staff):
                               {"body": "**bold** [x](javascript:alert(1))"})
     html = answer.get_data(as_text=True)
     assert "<strong>bold</strong>" in html and 'href="javascript' not in html
+
+
+def test_the_sla_document_cannot_become_the_catalog_and_leave_no_sla(client, staff):
+    """Exactly one of each stays pinned: the SLA document pinned as the catalog too would
+    have left no SLA at all."""
+    admin = staff["admin"]
+    sla_document = documents.save(admin, None, "SLA", "P1: 4 hours")
+    catalog = documents.save(admin, None, "Catalog", "Print service")
+    documents.pin(admin, sla_document, Pin.SLA)
+    documents.pin(admin, catalog, Pin.CATALOG)
+    db.session.commit()
+    client.login("root")
+    answer = client.post_form("/admin/document/action/", {
+        "action": "pin_catalog", "rowid": str(sla_document.id)}, follow_redirects=True)
+    assert "pinned as the other kind" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert documents.pinned(Pin.SLA).id == sla_document.id
+    assert documents.pinned(Pin.CATALOG).id == catalog.id
 
 
 def test_only_admins_pin_and_edit_pinned_documents(client, staff):

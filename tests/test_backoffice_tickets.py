@@ -1,7 +1,16 @@
 """The ticket grids, the handling page and bulk actions, through HTTP with CSRF on."""
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from models import AuditEvent, CannedReply, Comment, Notification, Status, Ticket, db
+from models import (
+    AuditEvent,
+    CannedReply,
+    Comment,
+    Notification,
+    Participant,
+    Status,
+    Ticket,
+    db,
+)
 from services import tickets
 
 
@@ -125,6 +134,27 @@ def test_bulk_status_reports_changes_and_refusals(client, staff, make_ticket):
     events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.ticket_id == mine.id, AuditEvent.action == "status"))
     assert events == 1
+    # Again: nothing to change, and the report says so instead of counting it as changed.
+    again = client.post_form("/admin/ticket/bulk/status", {
+        "ids": [str(mine.id)], "status": "resolved"}, follow_redirects=True)
+    html = again.get_data(as_text=True)
+    assert "0 ticket(s) changed." in html
+    assert f"Already so, nothing to change: #{mine.number}" in html
+
+
+def test_bulk_link_offers_only_major_incidents_the_supporter_may_read(client, staff,
+                                                                      make_ticket):
+    hidden = make_ticket(title="Hele netværket er nede")
+    hidden.is_major = True
+    tickets.escalate(hidden.assignee, hidden, level=3, assignee=staff["l3"])
+    db.session.execute(delete(Participant).where(Participant.ticket_id == hidden.id))
+    visible = make_ticket(title="Printerne på 2. sal")
+    visible.is_major = True
+    mine = make_ticket()
+    db.session.commit()
+    client.login(mine.assignee.username)
+    form = client.get(f"/admin/ticket/bulk/link?ids={mine.id}").get_data(as_text=True)
+    assert "Printerne på 2. sal" in form and "Hele netværket er nede" not in form
 
 
 def test_bulk_with_foreign_ids_refuses_them_as_unknown(client, staff, make_ticket):

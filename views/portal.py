@@ -45,8 +45,8 @@ def _service_choices() -> list[tuple[str, str]]:
 
 
 def _chosen_service(value) -> Service | None:
-    value = str(value or "")
-    return db.session.get(Service, int(value)) if value.isdigit() and len(value) < 10 else None
+    service_id = parse_id(value)
+    return db.session.get(Service, service_id) if service_id is not None else None
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -114,7 +114,8 @@ def _submit_ticket(form: TicketForm, service: Service | None, guide, answers, fo
 
 
 def _guide_step(service: Service, guide, step: str):
-    number = int(step) if step.isdigit() and 1 <= int(step) <= len(guide.checks) else 1
+    number = parse_id(step) or 1
+    number = number if number <= len(guide.checks) else 1
     following = str(number + 1) if number < len(guide.checks) else "form"
     return render_template("portal/intake_step.html", service=service, guide=guide,
                            number=number, check=guide.checks[number - 1], following=following)

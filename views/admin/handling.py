@@ -27,7 +27,7 @@ def choices(ticket: Ticket | None = None) -> dict:
             "ratings": labels.choices(Rating), "priorities": [(p.value, p.value) for p in Priority],
             "levels": [(n, str(n)) for n in (1, 2, 3)],
             "supporters": operations.supporters_by_level() if wanted else {},
-            "major_incidents": operations.open_major_incidents() if ticket is None else []}
+            "major_incidents": operations.open_major_incidents(current_user) if ticket is None else []}
 
 
 def _canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:
@@ -107,10 +107,10 @@ class HandlingMixin:
         ids = operations.parse_ids(source.getlist("ids"))
         back = get_redirect_target() or url_for("admin.index")
         if request.method == "POST":
-            changed, refused = operations.apply_to_each(
+            result = operations.apply_to_each(
                 current_user, ids, operations.OPERATIONS[operation], request.form)
             db.session.commit()
-            operations.report_bulk(changed, refused)
+            operations.report_bulk(result)
             return redirect(back)
         return self.render("admin/ticket_bulk.html", operation=operation,
                            title=BULK_OPERATIONS[operation], ids=ids, back=back, **choices())

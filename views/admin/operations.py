@@ -3,13 +3,15 @@
 Each takes the acting user, the ticket and the submitted values, and calls services/tickets;
 the handling page runs one on one ticket, the bulk forms run one on each selected ticket.
 """
+from dataclasses import dataclass, field
+
 from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import ACTIVE_STATUSES, CannedReply, Role, Ticket, User, db
-from services import Conflict, DomainError, Invalid, incidents, parse_id, tickets
+from services import Conflict, DomainError, Invalid, audit, incidents, parse_id, tickets
 from services.permissions import visible_tickets
 from services.secrets import asks_for_secret
 from views import locked
@@ -24,10 +26,10 @@ def canned_text(reply: CannedReply, ticket: Ticket) -> str:
 
 def _canned_body(values, ticket: Ticket) -> str:
     body = (values.get("body") or "").strip()
-    key = values.get("canned") or ""
-    if body or not key.isdigit():
+    key = parse_id(values.get("canned"))
+    if body or key is None:
         return body
-    reply = db.session.get(CannedReply, int(key))
+    reply = db.session.get(CannedReply, key)
     return canned_text(reply, ticket) if reply else ""
 
 
@@ -94,10 +96,11 @@ def unlink(actor: User, ticket: Ticket, values):
     return incidents.unlink(actor, ticket)
 
 
-def open_major_incidents() -> list[Ticket]:
-    """Major incidents still open or pending, newest first (the choices for linking)."""
+def open_major_incidents(actor: User) -> list[Ticket]:
+    """Major incidents still open or pending that `actor` may read, newest first (the choices
+    for linking)."""
     return db.session.scalars(select(Ticket).where(
-        Ticket.is_major.is_(True), Ticket.status.in_(ACTIVE_STATUSES))
+        Ticket.is_major.is_(True), Ticket.status.in_(ACTIVE_STATUSES), visible_tickets(actor))
         .order_by(Ticket.id.desc()).limit(MAX_BULK)).all()
 
 
@@ -126,35 +129,48 @@ def parse_ids(raw) -> list[int]:
     return ids[:MAX_BULK]
 
 
-def apply_to_each(actor: User, ids: list[int], operation, values) -> tuple[list, list]:
+@dataclass
+class BulkResult:
+    """Ticket numbers changed, numbers already as asked, and (label, reason) per refusal."""
+    changed: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    refused: list = field(default_factory=list)
+
+
+def apply_to_each(actor: User, ids: list[int], operation, values) -> BulkResult:
     """Run `operation` on every ticket the actor may read; each in its own savepoint.
 
-    Returns the numbers changed and (label, reason) for each refusal. Ids outside the
-    actor's scope are refused as unknown, so their existence is not revealed.
+    A ticket counts as changed when the operation logged an event on it (every change is
+    logged). Ids outside the actor's scope are refused as unknown, so their existence is
+    not revealed.
     """
     found = {t.id: t for t in db.session.scalars(locked(
         select(Ticket).where(Ticket.id.in_(ids), visible_tickets(actor)).order_by(Ticket.id)))}
-    changed, refused = [], []
+    result = BulkResult()
     for ticket_id in ids:
         ticket = found.get(ticket_id)
         if ticket is None:
-            refused.append((f"id {ticket_id}", _("No such ticket.")))
+            result.refused.append((f"id {ticket_id}", _("No such ticket.")))
             continue
-        number = ticket.number
+        number, logged = ticket.number, audit.recorded_count()
         try:
             with db.session.begin_nested():
                 operation(actor, ticket, values)
         except DomainError as error:
-            refused.append((f"#{number}", str(error.message)))
+            result.refused.append((f"#{number}", str(error.message)))
         else:
-            changed.append(number)
-    return changed, refused
+            (result.changed if audit.recorded_count() > logged else result.unchanged).append(number)
+    return result
 
 
-def report_bulk(changed: list, refused: list) -> None:
-    """One flash with the count, one per refusal with its reason."""
-    flash(_("%(n)s ticket(s) changed.", n=len(changed)), "success" if changed else "info")
-    for label, reason in refused:
+def report_bulk(result: BulkResult) -> None:
+    """One flash with the count, one naming the tickets already as asked, one per refusal."""
+    flash(_("%(n)s ticket(s) changed.", n=len(result.changed)),
+          "success" if result.changed else "info")
+    if result.unchanged:
+        flash(_("Already so, nothing to change: %(tickets)s",
+                tickets=", ".join(f"#{number}" for number in result.unchanged)), "info")
+    for label, reason in result.refused:
         flash(_("%(ticket)s refused: %(reason)s", ticket=label, reason=reason), "error")
 
 

@@ -209,10 +209,10 @@ class TicketGrid(StaffModelView):
 
     @action("take", _l("Take"))
     def action_take(self, ids):
-        changed, refused = operations.apply_to_each(
+        result = operations.apply_to_each(
             current_user, operations.parse_ids(ids), operations.take, {})
         db.session.commit()
-        operations.report_bulk(changed, refused)
+        operations.report_bulk(result)
 
 
 class MyTicketsAdmin(TicketGrid):
