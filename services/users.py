@@ -3,9 +3,19 @@ set their own away flag). A supporter who leaves the rota hands their tickets on
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import String, delete, func, literal, or_, select, update
 
-from models import ACTIVE_STATUSES, Role, Ticket, User, db, utcnow
+from models import (
+    ACTIVE_STATUSES,
+    AuditEvent,
+    Notification,
+    OutboxEmail,
+    Role,
+    Ticket,
+    User,
+    db,
+    utcnow,
+)
 from services import Forbidden, Invalid, parse_level
 from services.accounts import hash_password, new_session_token, set_password
 from services.assignment import least_loaded, set_assignee
@@ -102,6 +112,7 @@ def anonymise(actor: User, user: User) -> None:
         raise Invalid(_l("Only customers are anonymised."))
     if user.anonymised_at is not None:
         return
+    _forget(user, f"anonymised-{user.id}")
     user.username = f"anonymised-{user.id}"
     user.email = None
     user.timezone = None
@@ -111,3 +122,22 @@ def anonymise(actor: User, user: User) -> None:
     user.session_token = new_session_token()
     user.anonymised_at = utcnow()
     record(None, actor, "user_anonymised", new=user.username)
+
+
+def _forget(user: User, pseudonym: str) -> None:
+    """Where else the name and address were written down: the emails to them (sent or not:
+    the account is closed), the admin log of their account, the in-app notices about their
+    tickets. What they wrote on the tickets stays, as the tickets do."""
+    name = user.username
+    if user.email:
+        db.session.execute(delete(OutboxEmail).where(OutboxEmail.recipient == user.email))
+    # Account events read "name" or "name: value" (see the record() calls above).
+    account_event = AuditEvent.action.startswith("user_", autoescape=True)
+    for column in (AuditEvent.old_value, AuditEvent.new_value):
+        rest = func.substr(column, len(name) + 1, type_=String)
+        named = or_(column == name, func.substr(column, 1, len(name) + 1) == name + ":")
+        db.session.execute(update(AuditEvent).where(account_event, named)
+                           .values({column: literal(pseudonym, String) + rest}))
+    their_tickets = select(Ticket.id).where(Ticket.customer_id == user.id)
+    db.session.execute(update(Notification).where(Notification.ticket_id.in_(their_tickets))
+                       .values(message=func.replace(Notification.message, name, pseudonym)))

@@ -2,8 +2,19 @@
 
 from sqlalchemy import func, select
 
-from models import AuditEvent, Document, DocumentRevision, Pin, Role, Ticket, User, db
-from services import documents
+from models import (
+    AuditEvent,
+    Document,
+    DocumentRevision,
+    Notification,
+    OutboxEmail,
+    Pin,
+    Role,
+    Ticket,
+    User,
+    db,
+)
+from services import documents, tickets, users
 from tests.conftest import PASSWORD
 
 
@@ -65,6 +76,34 @@ def test_anonymising_a_customer_keeps_the_tickets(client, staff, make_user, make
     assert (user.username, user.email, user.active) == (f"anonymised-{anna.id}", None, False)
     assert user.anonymised_at is not None
     assert db.session.get(Ticket, ticket.id).customer_id == anna.id
+
+
+def test_anonymising_leaves_the_name_and_address_nowhere_else(client, staff, make_user,
+                                                            make_ticket):
+    anna = make_user("anna", email="anna@example.com")
+    ticket = make_ticket(anna)
+    tickets.add_comment(anna, ticket, "Den virker stadig ikke")  # tells the assignee, by name
+    users.reset_password(staff["admin"], anna, "a-new-long-secret")
+    users.set_active(staff["admin"], anna, False)
+    db.session.add(OutboxEmail(recipient="anna@example.com", subject="[#1] Printer",
+                               body_text="Hej anna", message_id="<1@helpdesk.test>"))
+    db.session.add(OutboxEmail(recipient="tim@example.com", subject="[#1] Printer",
+                               body_text="Hej tim", message_id="<2@helpdesk.test>"))
+    db.session.commit()
+    client.login("root")
+    assert client.post_form(f"/admin/user/anonymise/{anna.id}", {}).status_code == 302
+    db.session.expire_all()
+    pseudonym = f"anonymised-{anna.id}"
+    assert db.session.scalars(select(OutboxEmail.recipient)).all() == ["tim@example.com"]
+    account_events = db.session.execute(select(AuditEvent.old_value, AuditEvent.new_value)
+                                        .where(AuditEvent.action.like("user%"))).all()
+    written = " ".join(value or "" for row in account_events for value in row)
+    assert "anna" not in written and f"{pseudonym}: True" in written
+    messages = db.session.scalars(select(Notification.message)).all()
+    assert messages and not any("anna" in message for message in messages)
+    assert any(pseudonym in message for message in messages)
+    outbox_page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "anna@example.com" not in outbox_page
 
 
 def test_admin_resets_a_password(client, staff):
