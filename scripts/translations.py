@@ -52,12 +52,17 @@ def untranslated(po_path: Path) -> list[str]:
     return missing
 
 
-def extract_and_update() -> None:
-    """Collect every _() / _l() of our Python and templates and merge them into each .po."""
+def extract(template: Path = TEMPLATE) -> None:
+    """Collect every _() / _l() of our Python and templates into `template`."""
     # Fixed argument lists running the venv's own pybabel; nothing comes from outside.
     subprocess.run([*PYBABEL, "extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-wrap",
-                    "--sort-by-file", "--project", "Helpdesk", "-o", str(TEMPLATE), "."],
-                   cwd=ROOT, check=True)  # nosec B603
+                    "--sort-by-file", "--project", "Helpdesk", "-o", str(template), "."],
+                   cwd=ROOT, check=True, stderr=subprocess.DEVNULL)  # nosec B603
+
+
+def extract_and_update() -> None:
+    """Extract, then merge the messages into each .po."""
+    extract()
     subprocess.run([*PYBABEL, "update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS),
                     "--no-wrap", "--ignore-obsolete"], cwd=ROOT, check=True)  # nosec B603
 

@@ -115,10 +115,15 @@ def chromium():
             browser.close()
 
 
-def new_page(browser, width: int = 1280, height: int = 860):
-    # bypass_csp: axe is injected as a script; the page's own CSP stays on for everything else.
+BROWSER_LOCALES = {"en": "en-US", "da": "da-DK"}
+
+
+def new_page(browser, width: int = 1280, height: int = 860, language: str = "en"):
+    """A page of a browser set up for `language` (its own controls, such as the file picker,
+    speak it too). bypass_csp: axe is injected as a script; the page's own CSP stays on for
+    everything else."""
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True,
-                                  locale="en-US")
+                                  locale=BROWSER_LOCALES[language])
     page = context.new_page()
     page.set_default_timeout(15000)
     return page

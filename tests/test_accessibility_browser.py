@@ -32,7 +32,7 @@ def site(request, tmp_path_factory):
     #2 titled with a long address."""
     language = request.param
     with demo_server(tmp_path_factory.mktemp(f"a11y-{language}")) as base, chromium() as browser:
-        page = new_page(browser)
+        page = new_page(browser, language=language)
         log_in(page, base, "Kunde", language)
         page.goto(base + "/tickets/new")
         page.fill("#title", "Jeg kan ikke printe")
@@ -56,7 +56,7 @@ def site(request, tmp_path_factory):
 
 
 def _findings(site, username: str | None, paths: list[str]) -> list[str]:
-    page = new_page(site["browser"])
+    page = new_page(site["browser"], language=site["language"])
     if username:
         log_in(page, site["base"], username, site["language"])
     findings = []
@@ -79,7 +79,7 @@ def test_no_serious_accessibility_violations_in_the_backoffice(site):
 
 
 def test_portal_fits_a_375px_wide_screen(site):
-    page = new_page(site["browser"], width=375, height=800)
+    page = new_page(site["browser"], width=375, height=800, language=site["language"])
     too_wide = []
 
     def check(paths):
@@ -100,7 +100,7 @@ def test_portal_fits_a_375px_wide_screen(site):
 
 
 def test_login_from_the_keyboard_alone_with_a_visible_focus(site):
-    page = new_page(site["browser"])
+    page = new_page(site["browser"], language=site["language"])
     page.goto(site["base"] + "/login")
     page.keyboard.press("Tab")
     skip = page.evaluate("""() => { const e = document.activeElement;

@@ -119,7 +119,7 @@ class Desk:
 
 def test_seed_scenarios_in_the_browser(tmp_path, language):
     with demo_server(tmp_path) as base, chromium() as browser:
-        desk = Desk(new_page(browser), base, language)
+        desk = Desk(new_page(browser, language=language), base, language)
         scenario_one_cable_kicked_out(desk)
         scenario_two_windows_11_driver(desk)
     assert len(desk.shots) == 24 and all(path.stat().st_size > 0 for path in desk.shots)
@@ -227,15 +227,16 @@ def scenario_two_windows_11_driver(desk: Desk) -> None:
     desk.open_assigned(number)
     page.fill("#reply-body", "Hej CustomerJannet. Du burde have TeamViewer installeret. Kan jeg "
                              "få dig til at sende dit TeamViewer ID, password og dit CPR-nummer?")
-    # The desk's warning to a supporter asking for secrets (shown while typing, where built).
-    warning = page.locator("#reply-form [role=alert], #reply-form .secret-warning")
-    page.wait_for_timeout(300)
-    if warning.count():
-        expect(warning.first).to_be_visible()
-    desk.shot("ahmed-asks-for-credentials-and-is-warned")
+    # The desk warns while he types, and again before anything is sent.
+    expect(page.locator("#secret-hint")).to_be_visible()
     page.select_option("#reply-form select[name=status]", "pending")
     page.click("#send-reply")
-    page.wait_for_selector("#ticket-facts")
+    expect(page.locator("#secret-warning")).to_be_visible()
+    expect(page.locator(".timeline")).not_to_contain_text("TeamViewer ID")
+    desk.shot("ahmed-asks-for-credentials-and-is-warned")
+    page.click("#send-anyway")  # as in the seed, he sends it all the same
+    desk.expect_status("pending")
+    expect(page.locator(".timeline li.comment").last).to_contain_text("TeamViewer ID")
     desk.log_out()
 
     desk.log_in("CustomerJannet")

@@ -59,6 +59,25 @@ def field_name(action: str) -> str:
     return str(FIELD_NAMES.get(action, action))
 
 
+# The audit log's action codes, as the admin log lists them (the timeline writes sentences).
+ACTION_NAMES = {
+    "created": _l("Created"), "status": _l("Status"), "type": _l("Type"),
+    "impact": _l("Impact"), "urgency": _l("Urgency"), "priority": _l("Priority"),
+    "assigned": _l("Assigned"), "reassigned": _l("Reassigned"), "escalated": _l("Escalated"),
+    "linked": _l("Linked to a major incident"), "unlinked": _l("Unlinked from a major incident"),
+    "major": _l("Major incident"), "proposal_dismissed": _l("Major incident proposal dismissed"),
+    "sla": _l("SLA state"), "rated": _l("Rated"), "commented": _l("Comment"),
+    "attachment": _l("Attachment"), "auto_close_warned": _l("Warned of automatic closing"),
+    "auto_closed": _l("Closed automatically"), "pinned": _l("Pinned"),
+    "user_active": _l("Account active"), "user_away": _l("Away"), "user_level": _l("Level"),
+    "user_password_reset": _l("Password reset"), "user_anonymised": _l("Anonymised"),
+}
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))
+
+
 def choices(enum_cls) -> list[tuple[str, str]]:
     """(value, label) pairs for selects and Flask-Admin `column_choices` (labels stay lazy)."""
     labels = LABELS[enum_cls]
@@ -78,6 +97,9 @@ COLUMN_NAMES = {
     "next_attempt_at": _l("Next attempt"), "last_error": _l("Last error"),
     "sent_at": _l("Sent"), "message_id": _l("Message-ID"),
     "actor.username": _l("Who"), "author.username": _l("Author"),
+    "priority": _l("Priority"), "calendar": _l("Calendar"), "timezone": _l("Time zone"),
+    "working_days": _l("Working days"), "opens_at": _l("Opens at"),
+    "closes_at": _l("Closes at"), "date": _l("Date"),
 }
 
 

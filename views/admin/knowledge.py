@@ -15,7 +15,7 @@ from services import DomainError, documents
 from views import form_error
 from views.admin.base import ADMINS, OVERSEERS, WRITERS, StaffModelView
 from views.admin.operations import parse_ids
-from views.labels import choices
+from views.labels import action_name, choices, event_value
 
 
 def _markdown(view, context, model, name):
@@ -150,5 +150,10 @@ class AuditAdmin(StaffModelView):
     column_filters = ["action", "actor.username", "ticket_id", "created_at"]
     column_default_sort = ("created_at", True)
     column_labels = {"ticket_id": _l("Ticket id"), "document_id": _l("Document id")}
+    column_formatters = {
+        "action": lambda view, context, event, name: action_name(event.action),
+        "old_value": lambda view, context, event, name: event_value(event.action, event.old_value),
+        "new_value": lambda view, context, event, name: event_value(event.action, event.new_value),
+    }
 
 
