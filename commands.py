@@ -41,7 +41,7 @@ def create_user_command(name, role, level, email, password):
 @click.option("--label", default="cli", help="A name for the token.")
 def token_command(name, label):
     """Print a new API token for NAME (last word of the last line)."""
-    user = db.session.scalar(select(User).where(User.username == name))
+    user = db.session.scalar(select(User).where(accounts.same_username(name)))
     if user is None:
         raise click.ClickException(f"no user named {name}")
     token = accounts.create_token(user, label)

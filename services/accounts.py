@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,8 +46,9 @@ def new_session_token() -> str:
     return secrets.token_hex(32)
 
 
-def _same_username(username: str):
-    """The database folds both sides (ix_users_username_lower), so they fold alike."""
+def same_username(username: str):
+    """SQL condition: the user of this name, in any case. The database folds both sides
+    (ix_users_username_lower), so they fold alike."""
     return func.lower(User.username) == func.lower(username.strip())
 
 
@@ -55,7 +56,7 @@ def _check_username(username: str) -> str:
     username = (username or "").strip()
     if not 2 <= len(username) <= 80 or not all(c.isalnum() or c in "._-@" for c in username):
         raise Invalid(_l("2 to 80 letters, digits or . _ - @"), field="username")
-    if db.session.scalar(select(User.id).where(_same_username(username))):
+    if db.session.scalar(select(User.id).where(same_username(username))):
         raise Conflict(_l("This username is taken."), field="username")
     return username
 
@@ -108,7 +109,7 @@ def register(username: str, email: str, password: str, confirm: str) -> User:
 
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
-    user = db.session.scalar(select(User).where(_same_username(username or "")))
+    user = db.session.scalar(select(User).where(same_username(username or "")))
     if user is None or not user.active or user.anonymised_at is not None:
         # Hash anyway so that timing does not reveal which usernames exist.
         check_password_hash(_dummy_hash(), password or "")
@@ -168,6 +169,13 @@ def create_token(user: User, name: str = "") -> str:
                             created_at=utcnow()))
     db.session.flush()
     return token
+
+
+def revoke_tokens(user: User) -> None:
+    """End every token of the user (deactivated or anonymised: reactivating brings none back)."""
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
 
 
 def live_token(token: str) -> ApiToken | None:

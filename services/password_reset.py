@@ -53,7 +53,7 @@ def request_reset(login: str, now: datetime | None = None) -> None:
     The caller gives the same answer either way."""
     login = (login or "").strip()
     user = db.session.scalar(select(User).where(or_(
-        User.username == login, User.email == login.lower()))) if login else None
+        accounts.same_username(login), User.email == login.lower()))) if login else None
     if not _can_reset(user):
         return
     link = mail.public_url("password.reset_with_token", token=make_token(user, now))

@@ -5,6 +5,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload
 
 from models import Ticket, User, db
+from services.accounts import same_username
 from services.permissions import visible_tickets
 from services.search import COUNT_CAP, ticket_matches
 
@@ -38,7 +39,7 @@ def _conditions(reader: User, filters: TicketFilters) -> list:
             conditions.append(column == value)
     if filters.assignee is not None:
         conditions.append(Ticket.assignee_id == select(User.id).where(
-            User.username == filters.assignee).scalar_subquery())
+            same_username(filters.assignee)).scalar_subquery())
     if (filters.q or "").strip():
         conditions.append(ticket_matches(filters.q))
     return conditions

@@ -34,6 +34,7 @@ from services import (
     users,
 )
 from services import permissions as can
+from services.accounts import same_username
 from services.assignment import add_participant, least_loaded, set_assignee, set_status
 from services.audit import record
 from services.notify import notify
@@ -299,7 +300,7 @@ def _find_user(key) -> User | None:
     if isinstance(key, int) or str(key).isdigit():
         user_id = parse_id(key)
         return db.session.get(User, user_id) if user_id is not None else None
-    return db.session.scalar(select(User).where(User.username == str(key)))
+    return db.session.scalar(select(User).where(same_username(str(key))))
 
 
 def reassign(actor: User, ticket: Ticket, assignee) -> Outcome:

@@ -17,7 +17,7 @@ from models import (
     utcnow,
 )
 from services import Forbidden, Invalid, parse_level
-from services.accounts import hash_password, new_session_token, set_password
+from services.accounts import hash_password, new_session_token, revoke_tokens, set_password
 from services.assignment import least_loaded, set_assignee
 from services.audit import record
 from services.notify import notify
@@ -79,6 +79,7 @@ def set_active(actor: User, user: User, active: bool) -> int:
     user.active = bool(active)
     if not active:
         user.session_token = new_session_token()  # signed-in sessions end now
+        revoke_tokens(user)
     record(None, actor, "user_active", old=f"{user.username}: {not active}",
            new=f"{user.username}: {bool(active)}")
     return redistribute(actor, user) if not active and user.role == Role.SUPPORTER else 0
@@ -120,6 +121,7 @@ def anonymise(actor: User, user: User) -> None:
     user.email_notifications = False
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.session_token = new_session_token()
+    revoke_tokens(user)
     user.anonymised_at = utcnow()
     record(None, actor, "user_anonymised", new=user.username)
 

@@ -181,3 +181,22 @@ def wait_until_blocked_on_a_lock(connection, timeout: float = 5) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("the second request never waited for the first")
+
+
+def test_usernames_are_found_in_any_case(client, auth, people, ticket, runner):
+    moved = call(client, auth, "PATCH", f"/tickets/{ticket.number}", people["l1"],
+                 json={"assignee": "L1B"})
+    assert moved.status_code == 200 and moved.get_json()["assignee"] == "l1b"
+    listed = call(client, auth, "GET", "/tickets?assignee=L1B", people["admin"]).get_json()
+    assert [item["number"] for item in listed["items"]] == [ticket.number]
+    token = runner.invoke(args=["users", "token", "ANNA"]).output.split()[-1]
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}
+                      ).get_json()["username"] == "anna"
+
+
+def test_a_level_must_be_a_whole_number(client, auth, people, ticket):
+    answer = call(client, auth, "POST", f"/tickets/{ticket.number}/escalate", people["l1"],
+                  json={"level": 2.5})
+    assert answer.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).level == 1

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import ApiToken, db
-from services import NotFound, accounts
+from services import NotFound, accounts, users
 from tests.api_support import API, auth, call, people, ticket  # noqa: F401
 from tests.conftest import base_config
 
@@ -56,10 +56,14 @@ def test_a_revoked_token_stops_working_at_once(client, make_user):
     assert client.get(f"{API}/me", headers=bearer(token)).status_code == 401
 
 
-def test_a_deactivated_users_tokens_stop_working(client, make_user):
+def test_a_deactivated_users_tokens_stop_working(client, make_user, staff):
     tim = make_user("tim", "supporter", level=1)
     token = accounts.create_token(tim, "script")
-    tim.active = False
+    db.session.commit()
+    users.set_active(staff["admin"], tim, False)
+    db.session.commit()
+    assert client.get(f"{API}/tickets", headers=bearer(token)).status_code == 401
+    users.set_active(staff["admin"], tim, True)  # back on the rota: the old token stays ended
     db.session.commit()
     assert client.get(f"{API}/tickets", headers=bearer(token)).status_code == 401
 
@@ -152,6 +156,19 @@ class TestLimits:
         limited = client.get(f"{API}/tickets", headers=bearer(token))
         assert limited.status_code == 429 and limited.get_json()["code"] == "too_many_requests"
         assert client.get(f"{API}/me", headers=bearer(other)).status_code == 200
+
+    def test_another_spelling_of_the_header_is_the_same_token(self, client, make_user):
+        token = accounts.create_token(make_user("anna"), "a")
+        db.session.commit()
+        spellings = (f"Bearer {token}", f"bearer {token}", f"BEARER  {token}", f"Bearer {token} ")
+        answers = [client.get(f"{API}/me", headers={"Authorization": spelling}).status_code
+                   for spelling in spellings]
+        assert answers == [200, 200, 200, 429]
+
+    def test_made_up_tokens_count_against_the_address(self, client):
+        answers = [client.get(f"{API}/me", headers=bearer(f"made-up-{n}")).status_code
+                   for n in range(4)]
+        assert answers == [401, 401, 401, 429]
 
     def test_a_body_over_the_api_size_limit_is_413(self, client, make_user):
         token = accounts.create_token(make_user("anna"), "a")

@@ -56,11 +56,19 @@ def test_the_rendering_for_people_loads_only_vendored_assets(app, client):
 
 @pytest.fixture
 def next_caller(people):
-    """Headers of a customer, the assigned supporter and an admin in turn; tickets #1..#3 (one
-    with an internal note) to act on, and the pinned documents."""
+    """Headers of a customer, the assigned supporter and an admin in turn; tickets to act on:
+    #1..#3 assigned (#1 with an internal note), #4 waiting in the queue (to take), #5 another
+    customer's (a parent to link to); and the pinned documents."""
     anna, admin = people["owner"], people["admin"]
     for title in ("Printer", "Screen", "Network"):
         tickets.submit(anna, title, "It is broken.")
+    level_one = [people["l1"], people["l1b"]]
+    for supporter in level_one:
+        supporter.away = True
+    tickets.submit(anna, "Queued", "Nobody was in.")
+    for supporter in level_one:
+        supporter.away = False
+    tickets.submit(people["other"], "All printers", "Down everywhere.")
     db.session.commit()
     tickets.add_comment(admin, db.session.get(Ticket, 1), "Internal", internal=True)
     for pin, title in ((Pin.SLA, "SLA"), (Pin.CATALOG, "Service Catalog")):
@@ -85,8 +93,10 @@ def test_generated_requests_get_no_server_error_and_answers_match_the_document(
               suppress_health_check=list(HealthCheck))
     def check(case):
         if isinstance((case.path_parameters or {}).get("number"), int):
-            # Mostly tickets that exist (#1..#3), sometimes one that does not (#0, #4).
-            case.path_parameters["number"] %= 5
+            # Mostly tickets that exist (#1..#5), sometimes one that does not (#0).
+            case.path_parameters["number"] %= 6
+        if isinstance(case.body, dict) and type(case.body.get("parent")) is int:
+            case.body["parent"] %= 6
         response = case.call(headers=next_caller())
         case.validate_response(response, checks=[
             not_a_server_error, response_schema_conformance, content_type_conformance])

@@ -1,5 +1,4 @@
 """What every API blueprint shares: who is calling, CSRF for cookies, limits and JSON errors."""
-import hashlib
 
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
@@ -40,13 +39,24 @@ def _rate_limit() -> str:
 
 
 def rate_limit_key() -> str:
-    """Per token; per signed-in user for the session; per address otherwise."""
-    header = request.headers.get("Authorization")
-    if header:
-        return "api-token:" + hashlib.sha256(header.encode()).hexdigest()
-    if current_user.is_authenticated:
+    """Per token (however its header is spelled); per signed-in user for the session; per
+    address otherwise, made-up tokens included."""
+    if request.headers.get("Authorization") is not None:
+        api_token = bearer_token()
+        if api_token is not None:
+            return f"api-token:{api_token.id}"
+    elif current_user.is_authenticated:
         return f"api-user:{current_user.id}"
     return "api-address:" + (get_remote_address() or "")
+
+
+def bearer_token():
+    """The live token the Authorization header names, or None; looked up once per request
+    (the rate limit asks first, then `authenticate`)."""
+    if "api_token" not in g:
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+        g.api_token = accounts.live_token(token.strip()) if scheme.lower() == "bearer" else None
+    return g.api_token
 
 
 def authenticate(required: bool) -> None:
@@ -60,8 +70,7 @@ def authenticate(required: bool) -> None:
         if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()
         return
-    scheme, _space, token = header.partition(" ")
-    api_token = accounts.live_token(token.strip()) if scheme.lower() == "bearer" else None
+    api_token = bearer_token()
     if api_token is None:
         abort(401)
     if accounts.token_use_is_stale(api_token):

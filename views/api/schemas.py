@@ -203,7 +203,7 @@ class CommentArgs(Input):
 
 
 class EscalateArgs(Input):
-    level = fields.Integer(validate=validate.Range(1, 3))
+    level = fields.Integer(strict=True, validate=validate.Range(1, 3))
     assignee = Text(validate=validate.Length(1, 80),
                     metadata={"description": "A supporter of the target level, by username"})
 

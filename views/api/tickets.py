@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from models import Service, Ticket, User, db
 from services import Invalid, tickets
+from services.accounts import same_username
 from services.permissions import can_change
 from services.ticket_list import TicketFilters, list_tickets
 from services.timeline import visible_attachments, visible_comments, visible_events
@@ -100,7 +101,7 @@ def supporter_named(actor: User, ticket: Ticket, username: str) -> User | None:
 
     An unknown name is invalid input only for someone who may change the ticket: the others
     get the services' 403, whatever name they send."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).where(same_username(username)))
     if user is None and can_change(actor, ticket):
         raise Invalid(_("No such active supporter."), field="assignee")
     return user
