@@ -43,14 +43,21 @@ def ticket_number(query: str) -> int | None:
     return parse_id(query.strip().removeprefix("#"))
 
 
-def ticket_matches(query: str, newest_only: bool = False):
+EVERY_MATCH = object()
+
+
+def ticket_matches(query: str, newest_of=EVERY_MATCH):
     """SQL condition: the ticket has that number, or every word (as a word prefix) occurs in
     its title or description.
 
-    The newest SEARCH_WINDOW matches are read first. Fewer than that are all there are; more,
-    and `newest_only` keeps those (the whole desk's list shows no more than its count cap),
-    while a list narrowed by scope or filters, or an export, gets every match: the newest of
-    the desk may all lie outside it."""
+    `newest_of` keeps only the newest SEARCH_WINDOW matches of a list, as far as the list
+    counts and pages: None for the whole desk, or a select of Ticket.id (the list's scope and
+    filters) so that newer matches outside it do not crowd its own out. By default every
+    match counts (an export, the API's exact totals).
+
+    The desk's newest matches are read first: fewer than the window are all there are, and
+    travel as a list of ids. A word found more often is looked up again, walking its matches
+    newest first through the list's own conditions (or, for every match, as a subquery)."""
     number = ticket_number(query)
     if number is not None:
         return Ticket.number == number
@@ -65,23 +72,42 @@ def ticket_matches(query: str, newest_only: bool = False):
         terms = " ".join(f'"{word}"*' for word in words)  # \w+ words hold no quotes
         ids = db.session.scalars(_sqlite_matches(terms).order_by(_fts.c.rowid.desc())
                                  .limit(SEARCH_WINDOW)).all()
-    if len(ids) == SEARCH_WINDOW and not newest_only:
-        if postgresql:
-            return text(f"tickets.{PG_DOCUMENT} @@ to_tsquery('simple', :terms)"
-                        ).bindparams(terms=terms)
-        return Ticket.id.in_(_sqlite_matches(terms))
+    if len(ids) == SEARCH_WINDOW and newest_of is not None:
+        if newest_of is EVERY_MATCH:
+            return _matching(terms, postgresql)
+        ids = _newest_matches_of(newest_of, terms, postgresql)
     if postgresql:
         # One array parameter: an IN list of 2,001 parameters cost PostgreSQL 10 ms to plan.
         return Ticket.id == any_(bindparam("search_ids", ids, type_=ARRAY(Integer)))
-    # Read once above, not as a subquery: a grid counts and pages the same matches. They go
-    # back as one JSON parameter: an IN list of 2,001 parameters, rendered and bound anew for
-    # the count and for the page, cost 2.3 ms more per search.
+    # Read once, not as a subquery: a grid counts and pages the same matches. They go back as
+    # one JSON parameter: an IN list of 2,001 parameters, rendered and bound anew for the
+    # count and for the page, cost 2.3 ms more per search.
     listed = func.json_each(json.dumps(ids)).table_valued("value")
     return Ticket.id.in_(select(listed.c.value))
 
 
 def _sqlite_matches(terms: str):
     return select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(terms))
+
+
+def _matching(terms: str, postgresql: bool):
+    if postgresql:
+        return text(f"tickets.{PG_DOCUMENT} @@ to_tsquery('simple', :terms)"
+                    ).bindparams(terms=terms)
+    return Ticket.id.in_(_sqlite_matches(terms))
+
+
+def _newest_matches_of(listed, terms: str, postgresql: bool) -> list[int]:
+    """The newest SEARCH_WINDOW matches among the ids `listed` selects. The word is common
+    (the desk's window was full): its matches are walked newest first, each checked against
+    the list's conditions, until the window is full."""
+    if postgresql:
+        newest = listed.where(_matching(terms, postgresql)).order_by(Ticket.id.desc())
+    else:
+        newest = (listed.join(_fts, _fts.c.rowid == Ticket.id)
+                  .where(literal_column(FTS_TABLE).op("MATCH")(terms))
+                  .order_by(_fts.c.rowid.desc()))
+    return db.session.scalars(newest.limit(SEARCH_WINDOW)).all()
 
 
 def _postgresql_matches(terms: str) -> list[int]:

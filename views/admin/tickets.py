@@ -26,7 +26,7 @@ from models import (
     db,
 )
 from services.permissions import visible_tickets
-from services.search import ticket_matches
+from services.search import EVERY_MATCH, ticket_matches
 from views.admin import export, operations
 from views.admin.base import OVERSEERS, STAFF, WRITERS, StaffModelView, has_role
 from views.admin.handling import HandlingMixin
@@ -138,9 +138,7 @@ class TicketGrid(StaffModelView):
                  page_size=None):
         """The page's ids first, then their rows: sorting carries (sort key, id), not whole
         rows with their joins; a search sorts up to SEARCH_WINDOW matches."""
-        # Flask-Admin's _apply_search sees neither the filters nor the kind of list.
-        g.search_newest_only = (execute and not filters
-                                and isinstance(self.scope(), True_))  # no scope: every ticket
+        g.search_newest_of = self._search_window(filters) if execute else EVERY_MATCH
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         if not execute:
@@ -178,10 +176,20 @@ class TicketGrid(StaffModelView):
         for row in rows.yield_per(export.BATCH):
             yield [read(value) for read, value in zip(readers, row, strict=True)]
 
+    def _search_window(self, filters):
+        """What a search in this list keeps its newest matches of (services/search.py): the
+        whole desk (None), or the list's own scope and filters. Flask-Admin's _apply_search
+        sees neither, so get_list works it out."""
+        if not filters and isinstance(self.scope(), True_):
+            return None
+        query, _count, _joins, _count_joins = self._apply_filters(
+            self.get_query(), None, {}, {}, filters)
+        return query.with_entities(Ticket.id).statement
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Search through the index (services/search.py), not LIKE over every row. Only the
         whole desk's unfiltered list may stop at the newest matches (see get_list)."""
-        condition = ticket_matches(search, newest_only=g.get("search_newest_only", False))
+        condition = ticket_matches(search, g.search_newest_of)
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)
