@@ -21,8 +21,8 @@ from extensions import (
 )
 from models import User, db
 from services import MAX_ID
-from services.notify import unread_count, unread_count_query
-from views import SAFE_METHODS
+from services.notify import unread_count_query
+from views import SAFE_METHODS, page_unread_count
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,6 @@ def load_user(session_token: str) -> User | None:
         return None
     g.unread_notifications = (row[0].id, row[1])
     return row[0]
-
-
-def page_unread_count(user: User) -> int:
-    """The layout's notification badge: the count loaded with the user, else a query."""
-    known = g.get("unread_notifications")
-    return known[1] if known and known[0] == user.id else unread_count(user)
 
 
 def _signed_in_user() -> User | None:

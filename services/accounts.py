@@ -5,6 +5,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -61,12 +62,20 @@ def _check_username(username: str) -> str:
     return username
 
 
+def email_address(text: str | None, field: str = "email") -> str:
+    """One plain address (no display name, no second address, no line breaks: it becomes a
+    mail header), lower-cased; Invalid otherwise."""
+    try:
+        return validate_email((text or "").strip(), check_deliverability=False,
+                              allow_display_name=False).normalized.lower()
+    except EmailNotValidError:
+        raise Invalid(_l("Enter a valid email address."), field=field) from None
+
+
 def _check_email(email: str | None) -> str | None:
-    email = (email or "").strip().lower() or None
-    if email is None:
+    if not (email or "").strip():
         return None
-    if "@" not in email or len(email) > 254:
-        raise Invalid(_l("Enter a valid email address."), field="email")
+    email = email_address(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(_l("This email address is already registered."), field="email")
     return email

@@ -6,6 +6,7 @@ PostgreSQL, BEGIN IMMEDIATE on SQLite), acts through the services and commits, s
 of runners can run at once, and running a job again does nothing new. Jobs are callers in the
 house sense: they commit. `now` is injectable so tests need no sleeping.
 """
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from services.audit import record
 from services.notify import notify
 from services.tickets import assign_from_queue
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class JobReport:
@@ -34,6 +37,7 @@ class JobReport:
     uploads_forgotten: int = 0
     dashboards: int = 0
     statistics: bool = False
+    failed: list[str] = field(default_factory=list)  # jobs that raised (and were logged)
 
     def __str__(self) -> str:
         return (f"queue: {self.assigned} assigned; auto-close: {self.warned} warned, "
@@ -42,19 +46,31 @@ class JobReport:
                 f"email: {self.email.sent} sent, {self.email.retried} to retry, "
                 f"{self.email.failed} failed; pending uploads: {self.uploads_forgotten} forgotten; "
                 f"dashboards: {self.dashboards} refreshed; planner statistics: "
-                + ("checked" if self.statistics else "kept by the database"))
+                + ("checked" if self.statistics else "kept by the database")
+                + (f"; FAILED: {', '.join(self.failed)} (see the log)" if self.failed else ""))
 
 
 def run_all(now: datetime | None = None) -> JobReport:
     """Run every periodic job once; email after the ticket jobs, so this run's notifications go
     out at once; the dashboards last."""
     moment = now or utcnow()
-    return JobReport(assigned=assign_queued(), warned=warn_before_auto_close(moment),
-                     closed_pending=close_idle_pending(moment),
-                     closed_resolved=close_expired_resolved(moment),
-                     sla=flag_sla(moment), uploads_forgotten=forget_pending_uploads(moment),
-                     email=mail.deliver_due(now), dashboards=dashboard.refresh_snapshots(moment),
-                     statistics=refresh_planner_statistics())
+    report = JobReport()
+    for name, job in (
+            ("assigned", assign_queued), ("warned", lambda: warn_before_auto_close(moment)),
+            ("closed_pending", lambda: close_idle_pending(moment)),
+            ("closed_resolved", lambda: close_expired_resolved(moment)),
+            ("sla", lambda: flag_sla(moment)),
+            ("uploads_forgotten", lambda: forget_pending_uploads(moment)),
+            ("email", lambda: mail.deliver_due(now)),
+            ("dashboards", lambda: dashboard.refresh_snapshots(moment)),
+            ("statistics", refresh_planner_statistics)):
+        try:
+            setattr(report, name, job())
+        except Exception:  # one job's failure must not hold up the others: email above all
+            db.session.rollback()
+            log.exception("jobs: %s failed", name)
+            report.failed.append(name)
+    return report
 
 
 def refresh_planner_statistics() -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from extensions import begin_write
 from models import OutboxEmail, OutboxStatus, User, db, utcnow
 from services import Forbidden, Invalid
+from services.accounts import email_address
 from services.permissions import is_admin
 
 log = logging.getLogger(__name__)
@@ -236,8 +237,7 @@ def send_test_email(actor: User, recipient: str) -> None:
     _require_admin(actor)
     if not email_enabled():
         raise Invalid(_l("Email is off: SMTP_HOST is not set."))
-    if "@" not in (recipient or ""):
-        raise Invalid(_l("Enter a valid email address."), field="recipient")
+    recipient = email_address(recipient, field="recipient")
     body_text, body_html = render_email(actor, "test")
     row = OutboxEmail(recipient=recipient, subject=str(_l("Helpdesk test email")),
                       body_text=body_text, body_html=body_html, message_id=_new_message_id(),

@@ -99,3 +99,16 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+def has_unread_about(user: User, ticket: Ticket) -> bool:
+    return db.session.scalar(select(select(Notification.id).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None),
+        Notification.ticket_id == ticket.id).exists()))
+
+
+def mark_read_about(user: User, ticket: Ticket) -> int:
+    """The user opened the ticket: its notifications to them are read."""
+    return db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None),
+        Notification.ticket_id == ticket.id).values(read_at=utcnow())).rowcount

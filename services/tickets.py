@@ -362,9 +362,12 @@ def take(actor: User, ticket: Ticket) -> Outcome:
     return Outcome(ticket)
 
 
-def mark_read_by_assignee(actor: User, ticket: Ticket) -> bool:
-    """The assignee opened the ticket: the unread-reply marker goes; True if it was there."""
-    if ticket.assignee_id == actor.id and ticket.unread_by_assignee:
+def unread_by(actor: User, ticket: Ticket) -> bool:
+    """A customer replied and `actor`, the assignee, has not opened the ticket since."""
+    return ticket.assignee_id == actor.id and ticket.unread_by_assignee
+
+
+def mark_read_by_assignee(actor: User, ticket: Ticket) -> None:
+    """The assignee opened the ticket: the unread-reply marker goes."""
+    if unread_by(actor, ticket):
         ticket.unread_by_assignee = False
-        return True
-    return False

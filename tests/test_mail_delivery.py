@@ -160,3 +160,37 @@ def test_a_failing_test_email_says_why(client, smtp, staff):
     response = client.post_form("/admin/outbox/test", {"recipient": "ops@example.com"},
                                 follow_redirects=True)
     assert "Sending failed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("recipient", ["ops@example.com\r\nBcc: evil@example.org", "@",
+                                       "ops@example.com, evil@example.org", "Ops <ops@x.dk>"])
+def test_a_test_email_goes_to_one_plain_address_only(client, smtp, staff, recipient):
+    client.login("root")
+    response = client.post_form("/admin/outbox/test", {"recipient": recipient},
+                                follow_redirects=True)
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.get_data(as_text=True)
+    assert smtp.message_ids() == []
+
+
+def test_retry_with_ids_that_are_not_rows_changes_nothing(client, staff):
+    client.login("root")
+    for ids in (["abc"], ["1.5"], ["99999999999999999999"]):
+        response = client.post_form("/admin/outbox/action/", {"action": "retry", "rowid": ids})
+        assert response.status_code == 302
+
+
+def test_a_failing_job_does_not_hold_up_the_email(monkeypatch, caplog, smtp, ticket):
+    """One job raising (a bug, a bad row) is logged and named in the report; the pass goes on,
+    and the mail still goes out."""
+    from services import jobs
+
+    def broken(now):
+        raise RuntimeError("a job that breaks")
+    monkeypatch.setattr(jobs, "close_idle_pending", broken)
+    produce_replies(ticket, 2)
+    report = jobs.run_all()
+    assert report.failed == ["closed_pending"] and "FAILED: closed_pending" in str(report)
+    assert report.email.sent == 3  # the two replies and the assignee's "assigned to you"
+    assert len(smtp.to("kunde@example.com")) == 2
+    assert "jobs: closed_pending failed" in caplog.text

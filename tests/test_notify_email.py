@@ -160,6 +160,27 @@ def test_backoffice_has_the_bell_and_staff_read_their_notifications(client, make
     assert 'badge-warning">1<' not in client.get("/admin/my-tickets/").get_data(as_text=True)
 
 
+def test_opening_the_ticket_reads_its_notifications(client, make_user, make_ticket, staff):
+    """The customer follows the email's link to the ticket: the bell stops counting it, and
+    a notification about another ticket stays unread."""
+    customer = make_user("Kunde")
+    first, second = make_ticket(customer), make_ticket(customer)
+    for ticket in (first, second):
+        tickets.change_status(ticket.assignee, ticket, Status.PENDING)
+    db.session.commit()
+    client.login("Kunde")
+    assert client.get(f"/tickets/{first.number}").status_code == 200
+    unread = db.session.scalars(select(Notification.ticket_id).where(
+        Notification.user_id == customer.id, Notification.read_at.is_(None))).all()
+    assert unread == [second.id]
+    client.logout()
+    client.login(first.assignee.username)  # staff too, on the handling page
+    client.get(f"/admin/ticket/handle/{first.number}")
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == first.assignee_id, Notification.ticket_id == first.id,
+        Notification.read_at.is_(None))) == 0
+
+
 class TestWithoutSmtp:
     @pytest.fixture
     def config(self, database_url, tmp_path):

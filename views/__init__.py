@@ -1,11 +1,12 @@
 """HTTP only: blueprints and the backoffice call services/ and commit."""
-from flask import abort, flash, request
+from flask import abort, flash, g, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from models import Ticket, db
-from services import DomainError
+from extensions import begin_write
+from models import Ticket, User, db
+from services import DomainError, notify, tickets
 from services.permissions import can_view
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,6 +31,26 @@ def ticket_or_404(number: int) -> Ticket:
 def locked(statement):
     """The tickets of `statement` locked for this transaction and read as they are now."""
     return statement.with_for_update(of=Ticket).execution_options(populate_existing=True)
+
+
+def page_unread_count(user: User) -> int:
+    """The layout's notification badge: the count loaded with the user, else a query."""
+    known = g.get("unread_notifications")
+    return known[1] if known and known[0] == user.id else notify.unread_count(user)
+
+
+def mark_opened(ticket: Ticket) -> None:
+    """The signed-in user opened the ticket: their notifications about it are read, and for
+    the assignee the unread-reply marker goes. Written only when there is something to mark,
+    and as a writer (the page's read transaction ends first: SQLite's writers take turns)."""
+    unread = page_unread_count(current_user) and notify.has_unread_about(current_user, ticket)
+    if not (unread or tickets.unread_by(current_user, ticket)):
+        return
+    db.session.commit()
+    begin_write()
+    tickets.mark_read_by_assignee(current_user, ticket)
+    notify.mark_read_about(current_user, ticket)
+    db.session.commit()
 
 
 def form_error(form, error: DomainError) -> None:

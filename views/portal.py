@@ -11,7 +11,7 @@ from services.notify import describe, mark_read
 from services.permissions import can_see_internal, can_view
 from services.ticket_list import COUNT_CAP, capped_count
 from services.timeline import timeline
-from views import flash_warnings, form_error, ticket_or_404
+from views import flash_warnings, form_error, mark_opened, ticket_or_404
 from views.admin.sla_format import sla_badge
 from views.forms import ReplyForm, TicketForm
 
@@ -138,6 +138,7 @@ def intake_solved():
 @login_required
 def ticket(number: int):
     item = ticket_or_404(number)
+    mark_opened(item)
     if current_user.is_staff:  # staff handle tickets in the backoffice
         return redirect(url_for("ticket.handle", number=number))
     return render_template("portal/ticket.html", ticket=item, form=ReplyForm(),

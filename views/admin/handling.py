@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import CannedReply, Priority, Rating, Status, Ticket, TicketType, db
-from services import DomainError, NotFound, attachments, incidents, tickets
+from services import DomainError, NotFound, attachments, incidents
 from services.permissions import can_change, can_comment
 from services.timeline import timeline
-from views import flash_warnings, form_error, labels, ticket_or_404
+from views import flash_warnings, form_error, labels, mark_opened, ticket_or_404
 from views.admin import operations
 
 BULK_OPERATIONS = {
@@ -44,8 +44,7 @@ class HandlingMixin:
     @expose("/handle/<int:number>")
     def handle(self, number: int):
         ticket = ticket_or_404(number)
-        if tickets.mark_read_by_assignee(current_user, ticket):
-            db.session.commit()  # only then: a commit expires the loaded rows
+        mark_opened(ticket)
         return self._render_handle(ticket)
 
     def _render_handle(self, ticket, draft=None, status: int = 200):

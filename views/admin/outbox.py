@@ -13,6 +13,7 @@ from models import OutboxEmail, OutboxStatus, db
 from services import DomainError, mail
 from services.permissions import is_admin
 from views.admin.base import CappedPages, staff_only_callback
+from views.admin.operations import parse_ids
 from views.labels import LocalisedColumns, choices
 
 
@@ -51,7 +52,7 @@ class OutboxAdmin(LocalisedColumns, CappedPages, ModelView):
     @action("retry", _l("Retry"), _l("Send the selected failed messages again?"))
     def action_retry(self, ids):
         try:
-            count = mail.retry(current_user, [int(row_id) for row_id in ids])
+            count = mail.retry(current_user, parse_ids(ids))
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
