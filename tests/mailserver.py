@@ -5,6 +5,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -14,9 +15,13 @@ def free_port() -> int:
 
 
 class MailServer:
-    """Start, stop and start again on the same port; `messages` survives restarts."""
+    """Start, stop and start again on the same port; `messages` survives restarts. With
+    `login` (user, password) it takes mail only after AUTH; with `tls_context`, only after
+    STARTTLS."""
 
-    def __init__(self):
+    def __init__(self, login: tuple[str, str] | None = None, tls_context=None):
+        self.login = login
+        self.tls_context = tls_context
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.recipients: list[str] = []  # every RCPT TO
@@ -30,8 +35,20 @@ class MailServer:
             self.recipients.extend(envelope.rcpt_tos)
         return "250 Message accepted for delivery"
 
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        accepted = isinstance(auth_data, LoginPassword) and self.login == (
+            auth_data.login.decode(), auth_data.password.decode())
+        # handled=False: only then does aiosmtpd answer a refusal itself (535).
+        return AuthResult(success=accepted, handled=False)
+
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if self.login:
+            options.update(authenticator=self.authenticate, auth_required=True,
+                           auth_require_tls=self.tls_context is not None)
+        if self.tls_context:
+            options.update(tls_context=self.tls_context, require_starttls=True)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
 
     def stop(self) -> None:

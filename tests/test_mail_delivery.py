@@ -1,4 +1,6 @@
 """Delivery from the outbox over SMTP: retries, an outage, several runners, the admin page."""
+import ssl
+import subprocess
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -8,6 +10,8 @@ from sqlalchemy import select
 
 from models import OutboxEmail, OutboxStatus, db, utcnow
 from services import mail, tickets
+from tests.conftest import base_config
+from tests.mailserver import MailServer
 
 pytestmark = pytest.mark.slow
 
@@ -194,3 +198,41 @@ def test_a_failing_job_does_not_hold_up_the_email(monkeypatch, caplog, smtp, tic
     assert report.email.sent == 3  # the two replies and the assignee's "assigned to you"
     assert len(smtp.to("kunde@example.com")) == 2
     assert "jobs: closed_pending failed" in caplog.text
+
+
+class TestStarttlsAndLogin:
+    """SMTP_STARTTLS and SMTP_USER/SMTP_PASSWORD against a server that demands both (its
+    certificate, made for 127.0.0.1, is the one the client trusts: SSL_CERT_FILE)."""
+
+    @pytest.fixture
+    def secure_smtp(self, tmp_path, monkeypatch):
+        certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(certificate)],
+                       check=True, capture_output=True)
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate, key)
+        server = MailServer(login=("helpdesk", "mail-secret"), tls_context=context)
+        server.start()
+        yield server
+        server.stop()
+
+    @pytest.fixture
+    def config(self, database_url, tmp_path, secure_smtp):
+        return {**base_config(database_url, tmp_path), "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": secure_smtp.port, "MAIL_FROM": "helpdesk@helpdesk.test",
+                "SMTP_STARTTLS": True, "SMTP_USER": "helpdesk", "SMTP_PASSWORD": "mail-secret"}
+
+    def test_mail_goes_out_over_starttls_after_login(self, app, secure_smtp, ticket):
+        produce_replies(ticket, 1)
+        assert mail.deliver_due().sent == 2
+        assert len(secure_smtp.to("kunde@example.com")) == 1
+
+    def test_a_wrong_password_is_retried_not_lost(self, app, secure_smtp, ticket):
+        app.config["SMTP_PASSWORD"] = "wrong"
+        produce_replies(ticket, 1)
+        report = mail.deliver_due()
+        assert (report.sent, report.retried) == (0, 2) and secure_smtp.messages == []
+        assert all(row.status == OutboxStatus.PENDING and row.last_error for row in outbox())
