@@ -103,7 +103,7 @@ def jobs_run_command(interval):
     try:
         while not stop.is_set():
             try:
-                click.echo(str(jobs.run_all()))
+                click.echo(str(jobs.run_all(stopping=stop.is_set)))
             except Exception:  # a database blip must not end the runner; the next run retries
                 db.session.rollback()
                 logging.getLogger(__name__).exception("jobs: run failed")

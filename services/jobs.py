@@ -50,9 +50,10 @@ class JobReport:
                 + (f"; FAILED: {', '.join(self.failed)} (see the log)" if self.failed else ""))
 
 
-def run_all(now: datetime | None = None) -> JobReport:
+def run_all(now: datetime | None = None, stopping=lambda: False) -> JobReport:
     """Run every periodic job once; email after the ticket jobs, so this run's notifications go
-    out at once; the dashboards last."""
+    out at once; the dashboards last. `stopping()` (the runner's SIGTERM) ends the email
+    between batches."""
     moment = now or utcnow()
     report = JobReport()
     for name, job in (
@@ -61,7 +62,7 @@ def run_all(now: datetime | None = None) -> JobReport:
             ("closed_resolved", lambda: close_expired_resolved(moment)),
             ("sla", lambda: flag_sla(moment)),
             ("uploads_forgotten", lambda: forget_pending_uploads(moment)),
-            ("email", lambda: mail.deliver_due(now)),
+            ("email", lambda: mail.deliver_due(now, stopping)),
             ("dashboards", lambda: dashboard.refresh_snapshots(moment)),
             ("statistics", refresh_planner_statistics)):
         try:

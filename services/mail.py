@@ -103,8 +103,10 @@ class _Claimed:
     message: EmailMessage
 
 
-def deliver_due(now: datetime | None = None) -> Delivery:
-    """Send every due outbox row, batch by batch; commits as it goes."""
+def deliver_due(now: datetime | None = None, stopping=lambda: False) -> Delivery:
+    """Send every due outbox row, batch by batch; commits as it goes. `stopping()` is asked
+    between batches: a runner told to stop ends after the batch it has sent (the rest stays
+    due for the next run), not after a backlog of thousands."""
     report = Delivery()
     if not email_enabled():
         return report
@@ -114,7 +116,7 @@ def deliver_due(now: datetime | None = None) -> Delivery:
         claimed = _claim(moment)
         if claimed:
             _send(claimed, moment, report)
-        if len(claimed) < BATCH:
+        if len(claimed) < BATCH or stopping():
             return report
 
 

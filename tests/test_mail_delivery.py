@@ -236,3 +236,10 @@ class TestStarttlsAndLogin:
         report = mail.deliver_due()
         assert (report.sent, report.retried) == (0, 2) and secure_smtp.messages == []
         assert all(row.status == OutboxStatus.PENDING and row.last_error for row in outbox())
+
+
+def test_a_runner_told_to_stop_ends_after_the_batch_it_sent(smtp, ticket):
+    produce_replies(ticket, 50)  # 51 messages: more than two batches
+    first = mail.deliver_due(stopping=lambda: True)
+    assert first.sent == mail.BATCH and len(smtp.messages) == mail.BATCH
+    assert mail.deliver_due().sent == 51 - mail.BATCH  # the rest, on the next run
