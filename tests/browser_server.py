@@ -119,8 +119,9 @@ BROWSER_LOCALES = {"en": "en-US", "da": "da-DK"}
 
 
 def new_page(browser, width: int = 1280, height: int = 860, language: str = "en"):
-    """A page of a browser set up for `language` (its own controls, such as the file picker,
-    speak it too). bypass_csp: axe is injected as a script; the page's own CSP stays on for
+    """A page of a browser set up for `language` (Accept-Language, navigator.language; the
+    file picker's own words stay English: Debian's Chromium has no Danish of its own without
+    chromium-l10n). bypass_csp: axe is injected as a script; the page's own CSP stays on for
     everything else."""
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True,
                                   locale=BROWSER_LOCALES[language])
