@@ -169,7 +169,9 @@ def test_opening_the_ticket_reads_its_notifications(client, make_user, make_tick
         tickets.change_status(ticket.assignee, ticket, Status.PENDING)
     db.session.commit()
     client.login("Kunde")
-    assert client.get(f"/tickets/{first.number}").status_code == 200
+    page = client.get(f"/tickets/{first.number}")
+    assert page.status_code == 200
+    assert 'aria-label="Notifications: 1"' in page.get_data(as_text=True)  # this page's badge
     unread = db.session.scalars(select(Notification.ticket_id).where(
         Notification.user_id == customer.id, Notification.read_at.is_(None))).all()
     assert unread == [second.id]

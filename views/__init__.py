@@ -51,6 +51,7 @@ def mark_opened(ticket: Ticket) -> None:
     tickets.mark_read_by_assignee(current_user, ticket)
     notify.mark_read_about(current_user, ticket)
     db.session.commit()
+    g.pop("unread_notifications", None)  # the badge counts afresh, without these
 
 
 def form_error(form, error: DomainError) -> None:
