@@ -4,8 +4,11 @@
 every change of assignee or status goes through `set_assignee`/`set_status`, which keep it.
 """
 from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from models import ACTIVE_STATUSES, Participant, Role, Status, Ticket, User, db, utcnow
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _lock_level(level: int) -> None:
@@ -44,9 +47,10 @@ def add_participant(ticket: Ticket, user: User | None) -> None:
     """Remember that a staff member took part, so they keep reading the ticket."""
     if user is None or not user.is_staff:
         return
-    exists = db.session.get(Participant, (ticket.id, user.id))
-    if exists is None:
-        db.session.add(Participant(ticket_id=ticket.id, user_id=user.id))
+    # One statement that tolerates an existing row, not a lookup and then an insert.
+    insert = _INSERT[db.session.get_bind().dialect.name]
+    db.session.execute(insert(Participant).values(ticket_id=ticket.id, user_id=user.id)
+                       .on_conflict_do_nothing())
 
 
 def set_assignee(ticket: Ticket, user: User | None) -> None:

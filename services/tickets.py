@@ -106,10 +106,14 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
                     customer_id=customer.id, customer=customer, service=service,
                     follows=follows, created_at=now, updated_at=now, status_changed_at=now)
     sla.recompute_due_times(ticket, now)  # before the insert, which then carries them
+    supporter = least_loaded(ticket.level)
     db.session.add(ticket)
+    if supporter is not None:
+        set_assignee(ticket, supporter)  # its first statement flushes the insert, assignee in
     db.session.flush()
     record(ticket, customer, "created", new=ticket.title)
-    assign_from_queue(ticket)
+    if supporter is not None:
+        _announce_assignment(ticket, supporter)
     proposals.consider(ticket)
     return Outcome(ticket, warnings=sorted(set(title_warnings + text_warnings)))
 
@@ -119,9 +123,13 @@ def assign_from_queue(ticket: Ticket, actor: User | None = None) -> User | None:
     supporter = least_loaded(ticket.level)
     if supporter is not None:
         set_assignee(ticket, supporter)
-        record(ticket, actor, "assigned", new=supporter)
-        notify(supporter, ticket, "assigned", actor)
+        _announce_assignment(ticket, supporter, actor)
     return supporter
+
+
+def _announce_assignment(ticket: Ticket, supporter: User, actor: User | None = None) -> None:
+    record(ticket, actor, "assigned", new=supporter)
+    notify(supporter, ticket, "assigned", actor)
 
 
 def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event, select
 
 from extensions import is_query
-from models import Comment, Service, db
-from services import tickets
+from models import Comment, Service, Ticket, db
+from services import accounts, tickets
 
 
 @pytest.fixture
@@ -61,6 +61,26 @@ def test_handling_page_with_200_comments_takes_at_most_6_queries(client, staff, 
     assert _handling_queries(client, long.number) == _handling_queries(client, short.number)
     page = client.get(f"/admin/ticket/handle/{long.number}").get_data(as_text=True)
     assert page.count('class="comment') == 201
+
+
+def test_api_submission_is_assigned_in_at_most_12_queries_and_answers_without_reading_back(
+        client, staff, make_user):
+    """Token, number, SLA policy and holidays, supporter, the insert carrying its assignee,
+    load, participant, two events, notice, the major-incident check (the first report is its
+    look-alike): 12; nothing after the commit (the answer is what was written, not read back)."""
+    customer = make_user("anna")
+    headers = {"Authorization": f"Bearer {accounts.create_token(customer, 'tests')}"}
+    db.session.commit()
+    report = {"title": "Printer offline", "description": "Again.", "type": "incident"}
+    client.post("/api/v1/tickets", headers=headers, json=report)  # the token's first use is noted
+    with counted_queries() as statements:
+        response = client.post("/api/v1/tickets", headers=headers, json=report)
+    assert response.status_code == 201, response.json
+    assert len(statements) == int(response.headers["X-SQL-Statements"]) <= 12
+    db.session.expire_all()
+    stored = db.session.scalar(select(Ticket).where(Ticket.number == response.json["number"]))
+    assert response.json["assignee"] == stored.assignee.username == staff["l1b"].username
+    assert response.json["status"] == stored.status.value
 
 
 def test_grid_queries_do_not_grow_with_rows(client, demo, make_ticket):

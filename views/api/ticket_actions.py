@@ -2,7 +2,7 @@
 from models import Ticket, db
 from services import incidents, tickets
 from views import ticket_or_404
-from views.api.base import Extended, api_blueprint, caller
+from views.api.base import Extended, api_blueprint, caller, commit_for_response
 from views.api.schemas import (
     CommentArgs,
     CommentResultSchema,
@@ -23,7 +23,7 @@ def comment(args, number: int):
     """Reply (or, staff only, write an internal note). A customer's reply reopens the ticket."""
     ticket = ticket_or_404(number)
     outcome = tickets.add_comment(caller(), ticket, args["body"], internal=args["internal"])
-    db.session.commit()
+    commit_for_response()
     return Extended(outcome.comment, attachments=[], warnings=outcome.warnings)
 
 
@@ -36,7 +36,7 @@ def escalate(args, number: int):
     actor = caller()
     assignee = supporter_named(actor, ticket, args["assignee"]) if "assignee" in args else None
     tickets.escalate(actor, ticket, args.get("level"), assignee)
-    db.session.commit()
+    commit_for_response()
     return Extended(ticket, warnings=[])
 
 
@@ -46,7 +46,7 @@ def take(number: int):
     """Take an unassigned ticket from your level's queue."""
     ticket = ticket_or_404(number)
     tickets.take(caller(), ticket)
-    db.session.commit()
+    commit_for_response()
     return Extended(ticket, warnings=[])
 
 
@@ -58,7 +58,7 @@ def link(args, number: int):
     ticket = ticket_or_404(number)
     parent = db.session.scalar(db.select(Ticket).where(Ticket.number == args["parent"]))
     incidents.link(caller(), ticket, parent)
-    db.session.commit()
+    commit_for_response()
     return Extended(ticket, warnings=[])
 
 
@@ -68,5 +68,5 @@ def unlink(number: int):
     """Take the ticket out of its major incident."""
     ticket = ticket_or_404(number)
     incidents.unlink(caller(), ticket)
-    db.session.commit()
+    commit_for_response()
     return Extended(ticket, warnings=[])

@@ -11,7 +11,7 @@ from services.permissions import can_change
 from services.ticket_list import TicketFilters, list_tickets
 from services.timeline import visible_attachments, visible_comments, visible_events
 from views import ticket_or_404
-from views.api.base import Extended, api_blueprint, caller
+from views.api.base import Extended, api_blueprint, caller, commit_for_response
 from views.api.schemas import (
     TicketCreateArgs,
     TicketDetailSchema,
@@ -44,7 +44,7 @@ def create(args):
     """Open a ticket (customers). It is numbered and assigned by the usual rule."""
     outcome = tickets.submit(caller(), args["title"], args["description"], args["type"],
                              args["urgency"], _service_named(args.get("service")))
-    db.session.commit()
+    commit_for_response()
     location = url_for("tickets.read", number=outcome.ticket.number)
     return Extended(outcome.ticket, warnings=outcome.warnings), {"Location": location}
 
@@ -92,7 +92,7 @@ def update(args, number: int):
         tickets.change_status(actor, ticket, args["status"])
     if "assignee" in args:
         tickets.reassign(actor, ticket, supporter_named(actor, ticket, args["assignee"]))
-    db.session.commit()
+    commit_for_response()
     return Extended(ticket, warnings=[])
 
 
