@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
-KEYWORDS = ["-k", "_l", "-k", "lazy_gettext"]
+KEYWORDS = ["-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2"]
 
 
 def catalogues() -> list[Path]:
@@ -28,8 +28,9 @@ def catalogues() -> list[Path]:
 
 
 def compile_catalogues() -> None:
-    """Write each .mo next to its .po, atomically (parallel test workers may compile at once)."""
-    for po_path in catalogues():
+    """Write each .mo next to its .po, atomically (parallel test workers may compile at once):
+    ours (messages.po) and the gaps in Flask-Admin's own (admin.po)."""
+    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
         with po_path.open("rb") as source:
             catalog = read_po(source, locale=po_path.parent.parent.name)
         handle, temporary = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")

@@ -82,19 +82,22 @@ def _check_email(email: str | None) -> str | None:
 
 
 def create_user(username: str, password: str, role: str = Role.CUSTOMER, level: int | None = None,
-                email: str | None = None) -> User:
+                email: str | None = None, language: str = "en") -> User:
     """Create any account (admins and the CLI); registration goes through `register`."""
     try:
         role = Role(role)
     except ValueError:
         raise Invalid(_l("Not a valid choice."), field="role") from None
+    if role != Role.SUPPORTER and level not in (None, ""):
+        raise Invalid(_l("Only supporters have a level."), field="level")
     level = parse_level(level) if role == Role.SUPPORTER else None
     username = _check_username(username)
     problem = password_problem(password or "", username)
     if problem:
         raise Invalid(problem, field="password")
+    _check_language(language)
     user = User(username=username, email=_check_email(email), password_hash=hash_password(password),
-                role=role, level=level, active=True, away=False, language="en",
+                role=role, level=level, active=True, away=False, language=language,
                 email_notifications=True, session_token=new_session_token(), open_ticket_count=0,
                 created_at=utcnow())
     db.session.add(user)
@@ -102,8 +105,10 @@ def create_user(username: str, password: str, role: str = Role.CUSTOMER, level: 
     return user
 
 
-def register(username: str, email: str, password: str, confirm: str) -> User:
-    """Self-registration: always a customer, limited to REGISTRATION_DOMAINS when set."""
+def register(username: str, email: str, password: str, confirm: str,
+             language: str = "en") -> User:
+    """Self-registration: always a customer, limited to REGISTRATION_DOMAINS when set. The
+    account keeps `language`, the one the visitor was reading (their emails are in it too)."""
     if password != confirm:
         raise Invalid(_l("The passwords do not match."), field="confirm")
     if not (email or "").strip():
@@ -113,7 +118,7 @@ def register(username: str, email: str, password: str, confirm: str) -> User:
     if domains and domain not in domains:
         raise Invalid(_l("Registration is open to addresses at %(domains)s only.",
                          domains=", ".join(domains)), field="email")
-    return create_user(username, password, Role.CUSTOMER, email=email)
+    return create_user(username, password, Role.CUSTOMER, email=email, language=language)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -150,11 +155,20 @@ def set_password(user: User, new: str) -> None:
     user.session_token = new_session_token()
 
 
-def update_preferences(user: User, language: str, email_notifications: bool,
-                       timezone: str | None = None) -> None:
+def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise Invalid(_l("Not a valid choice."), field="language")
+
+
+def choose_language(user: User, language: str) -> None:
+    """The interface (and email) language of the account."""
+    _check_language(language)
     user.language = language
+
+
+def update_preferences(user: User, language: str, email_notifications: bool,
+                       timezone: str | None = None) -> None:
+    choose_language(user, language)
     user.email_notifications = bool(email_notifications)
     if timezone and not known_time_zone(timezone):
         raise Invalid(_l("Unknown time zone, e.g. Europe/Copenhagen."), field="timezone")

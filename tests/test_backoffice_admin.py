@@ -34,6 +34,17 @@ def test_admin_creates_a_supporter_with_the_password_policy(client, staff):
     assert (_user("newbie").role, _user("newbie").level) == (Role.SUPPORTER, 2)
 
 
+def test_a_created_account_has_the_chosen_language_and_only_supporters_a_level(client, staff):
+    client.login("root")
+    levelled = client.post_form("/admin/user/new/", {"username": "kunde2", "role": "customer",
+                                                     "level": "3", "password": PASSWORD})
+    assert "Only supporters have a level." in levelled.get_data(as_text=True)
+    assert _user("kunde2") is None
+    client.post_form("/admin/user/new/", {"username": "kunde2", "role": "customer", "level": "",
+                                          "password": PASSWORD, "language": "da"})
+    assert (_user("kunde2").level, _user("kunde2").language) == (None, "da")
+
+
 def test_marking_a_supporter_away_redistributes_their_tickets(client, staff, make_ticket):
     ticket = make_ticket()
     assert ticket.assignee_id == staff["l1"].id

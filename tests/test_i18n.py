@@ -43,8 +43,11 @@ def test_every_message_in_the_code_is_in_the_danish_catalogue(tmp_path):
 def test_danish_translations_keep_every_placeholder():
     with OUR_DA.open("rb") as source:
         catalog = read_po(source)
-    wrong = [m.id for m in catalog if m.id and
-             sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    def forms(text) -> tuple:  # a plural message has a tuple of forms
+        return text if isinstance(text, tuple) else (text,)
+    wrong = [m.id for m in catalog if m.id
+             for english in forms(m.id) for danish in forms(m.string)
+             if sorted(PLACEHOLDER.findall(english)) != sorted(PLACEHOLDER.findall(danish))]
     assert wrong == []
 
 
@@ -185,6 +188,46 @@ def test_language_switch_in_the_backoffice_navigation_saves_the_profile(client, 
     assert response.status_code == 302 and response.location.endswith("/admin/my-tickets/")
     assert db.session.get(User, supporter.id).language == "da"
     assert "Mine sager" in visible_text(client.get("/admin/my-tickets/").get_data(as_text=True))
+
+
+def test_the_language_chosen_before_signing_in_stays_with_the_account(client, desk):
+    kunde = desk["kunde"]
+    assert kunde.language == "en"
+    client.post_form("/language", {"language": "da", "next": "/login"})
+    client.login(kunde.username)
+    assert "Mine sager" in visible_text(client.get("/tickets/").get_data(as_text=True))
+    assert db.session.get(User, kunde.id).language == "da"  # its emails follow
+    client.logout()
+    client.login(kunde.username)  # no choice this time: the account's language
+    assert "Mine sager" in visible_text(client.get("/tickets/").get_data(as_text=True))
+
+
+def test_a_new_account_keeps_the_language_it_registered_in(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "da-DK,da;q=0.9"
+    response = client.post_form("/register", {
+        "username": "Mette", "email": "mette@example.com", "password": "correct-horse-battery",
+        "confirm": "correct-horse-battery"})
+    assert response.status_code == 302
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
+    assert db.session.scalar(db.select(User).where(User.username == "Mette")).language == "da"
+    assert "Mine sager" in visible_text(client.get("/tickets/").get_data(as_text=True))
+
+
+def test_form_errors_on_danish_pages_are_danish_in_the_portal_and_the_backoffice(client, desk):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "da"
+    page = client.post_form("/register", {"username": "a", "email": "ikke-en-mail",
+                                          "password": "", "confirm": ""})
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
+    text = visible_text(page.get_data(as_text=True))
+    for message in ("Feltet skal være mellem 2 og 80 tegn langt.", "Ugyldig e-mailadresse.",
+                    "Dette felt skal udfyldes."):
+        assert message in text
+    assert english_left(text) == []
+    _as(desk["admin"], "da")
+    client.login(desk["admin"].username)
+    page = client.post_form("/admin/service/new/", {"name": "x" * 500, "description": ""})
+    text = visible_text(page.get_data(as_text=True))
+    assert "Feltet må højst være" in text and english_left(text) == []
 
 
 def test_enum_values_are_translated_in_grid_filters_and_selects(client, desk):

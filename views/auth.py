@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -59,8 +60,10 @@ def login():
             language = session.get("language")
             session.clear()  # a new session at login: no fixation
             login_user(user)
-            if language:
+            if language:  # chosen with the switch just before: the account keeps it
                 session["language"] = language
+                accounts.choose_language(user, language)
+                db.session.commit()
             return redirect(safe_next(request.args.get("next"), home_for(user)))
     return render_template("auth/login.html", form=form)
 
@@ -85,7 +88,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(form.username.data, form.email.data, form.password.data,
-                                     form.confirm.data)
+                                     form.confirm.data, language=str(get_locale()))
         except DomainError as error:
             form_error(form, error)
         else:

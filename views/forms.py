@@ -1,46 +1,49 @@
 """WTForms forms of the portal and account pages (CSRF from the app-wide CSRFProtect)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from models import Rating, TicketType
+from views.form_messages import Form
+
+# Each language in its own name, as a switch shows them.
+LANGUAGE_CHOICES = [("en", "English"), ("da", "Dansk")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=80)])
     email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     submit_name = "pw-submit"
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat new password"), validators=[DataRequired()])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     submit_name = "prefs-submit"
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("da", "Dansk")])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone (empty: the desk's)"),
                            validators=[Optional(), Length(max=64)])
     email_notifications = BooleanField(_l("Email me about my tickets"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     submit_name = "token-submit"
     name = StringField(_l("Name of the new API token"), validators=[DataRequired(), Length(max=80)])
 
 
-class TicketForm(FlaskForm):
+class TicketForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=20000)])
     type = SelectField(_l("Type"), choices=[(TicketType.INCIDENT.value, _l("Incident: something is broken")),
@@ -53,6 +56,6 @@ class TicketForm(FlaskForm):
     attachments = MultipleFileField(_l("Attachments (screenshots, logs)"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=20000)])
     attachments = MultipleFileField(_l("Attachments"))

@@ -2,7 +2,6 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -10,16 +9,17 @@ from extensions import account_key, limiter
 from models import db
 from services import DomainError, password_reset
 from views import form_error
+from views.form_messages import Form
 
 bp = Blueprint("password", __name__, url_prefix="/password")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     # Named "username" so the per-account rate limit (extensions.account_key) reads it.
     username = StringField(_l("Email or username"), validators=[DataRequired(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat new password"), validators=[DataRequired()])
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from models import Document, Pin, db
-from services import documents, intake
+from services import accounts, documents, intake
 from views.auth import safe_next
 
 bp = Blueprint("public", __name__)
@@ -67,7 +67,7 @@ def set_language():
     if language in ("en", "da"):
         session["language"] = language
         if current_user.is_authenticated:
-            current_user.language = language
+            accounts.choose_language(current_user, language)
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("public.index")))
 

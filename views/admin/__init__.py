@@ -1,4 +1,6 @@
 """The Flask-Admin backoffice, for staff only."""
+import os
+
 from flask import redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
@@ -45,6 +47,7 @@ def init_admin(app) -> Admin:
     from views.headers import csp_nonce
     admin = Admin(app, name="Helpdesk", url="/admin", index_view=StaffIndexView(url="/admin"),
                   csp_nonce_generator=csp_nonce,
+                  translations_path=os.path.join(app.root_path, "translations"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True,
                                         base_template="admin/staff_base.html"))
     add_ticket_views(admin)

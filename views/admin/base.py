@@ -12,6 +12,7 @@ from models import Role, db, utcnow
 from services import DomainError, parse_id
 from services.ticket_list import COUNT_CAP, count_rows
 from views.admin import export
+from views.form_messages import AdminForm
 from views.labels import LocalisedColumns
 
 STAFF = frozenset({Role.SUPPORTER, Role.MANAGER, Role.ADMIN})
@@ -95,6 +96,8 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
     Permissions are read per request through properties, never by changing attributes:
     a view object is shared by every thread.
     """
+
+    form_base_class = AdminForm
 
     roles = STAFF            # who may open the view at all
     creator_roles = frozenset()   # who may create rows

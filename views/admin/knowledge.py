@@ -3,7 +3,6 @@ services, canned replies; comments and the audit trail, read-only."""
 from flask import Response, flash, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +14,7 @@ from services import DomainError, documents
 from views import form_error
 from views.admin.base import ADMINS, OVERSEERS, WRITERS, StaffModelView
 from views.admin.operations import parse_ids
+from views.form_messages import AdminForm
 from views.labels import action_name, choices, event_value
 
 
@@ -22,7 +22,7 @@ def _markdown(view, context, model, name):
     return documents.render_markdown(getattr(model, name))  # sanitised by nh3
 
 
-class DocumentForm(BaseForm):
+class DocumentForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 16, "data-md-source": "1"})
     public = BooleanField(_l("Public (customers can read it)"))

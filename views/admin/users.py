@@ -2,7 +2,7 @@
 anonymise customers. Nothing is deleted."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.form import BaseForm
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,20 +13,24 @@ from models import Role, db
 from services import DomainError, accounts, users
 from views import form_error
 from views.admin.base import ADMINS, StaffModelView
+from views.form_messages import AdminForm
+from views.forms import LANGUAGE_CHOICES
 from views.labels import choices
 
 LEVELS = [("", _l("No level")), ("1", "1"), ("2", "2"), ("3", "3")]
 
 
-class UserCreateForm(BaseForm):
+class UserCreateForm(AdminForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     role = SelectField(_l("Role"), choices=choices(Role))
     level = SelectField(_l("Level (supporters)"), choices=LEVELS, default="")
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES,
+                           default=lambda: str(get_locale()))
 
 
-class UserEditForm(BaseForm):
+class UserEditForm(AdminForm):
     # services.users checks the level; the form only offers the choices.
     level = SelectField(_l("Level (supporters)"), choices=LEVELS, validate_choice=False)
     away = BooleanField(_l("Away (supporters)"))
@@ -36,15 +40,16 @@ class UserEditForm(BaseForm):
 class UserAdmin(StaffModelView):
     roles = creator_roles = editor_roles = ADMINS
     edit_template = "admin/user_edit.html"
-    column_list = ["username", "email", "role", "level", "active", "away", "open_ticket_count",
-                   "created_at", "anonymised_at"]
+    column_list = ["username", "email", "role", "level", "language", "active", "away",
+                   "open_ticket_count", "created_at", "anonymised_at"]
     column_details_list = column_list
     column_sortable_list = column_list
     column_filters = ["role", "level", "active", "away"]
     column_searchable_list = ["username", "email"]
     column_default_sort = ("username", False)
-    column_labels = {"open_ticket_count": _l("Open tickets"), "anonymised_at": _l("Anonymised")}
-    column_choices = {"role": choices(Role)}
+    column_labels = {"open_ticket_count": _l("Open tickets"), "anonymised_at": _l("Anonymised"),
+                     "language": _l("Language")}
+    column_choices = {"role": choices(Role), "language": LANGUAGE_CHOICES}
 
     def get_create_form(self):
         return UserCreateForm
@@ -59,7 +64,7 @@ class UserAdmin(StaffModelView):
         try:
             user = accounts.create_user(form.username.data, form.password.data, form.role.data,
                                         int(form.level.data) if form.level.data else None,
-                                        form.email.data)
+                                        form.email.data, form.language.data)
         except DomainError as error:
             form_error(form, error)
             return False
