@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from models import User, db
-from services import DomainError, accounts
+from services import DomainError, accounts, users
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
 
@@ -28,7 +28,7 @@ def create_user_command(name, role, level, email, password):
     if level is not None and role != "supporter":
         raise click.BadParameter("only supporters have a level", param_hint="--level")
     try:
-        user = accounts.create_user(name, password, role, level, email)
+        user = users.create_account(None, name, password, role, level, email)
     except DomainError as error:
         raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
     db.session.commit()

@@ -7,8 +7,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models import ACTIVE_STATUSES, Participant, Role, Status, Ticket, User, db, utcnow
+from services.audit import record
+from services.notify import notify
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+QUEUE_HANDOUT = 500
 
 
 def _lock_level(level: int) -> None:
@@ -66,6 +69,40 @@ def set_assignee(ticket: Ticket, user: User | None) -> None:
         db.session.execute(update(User).where(User.id == user.id).values(
             last_assigned_at=now, open_ticket_count=User.open_ticket_count + int(counts)))
         add_participant(ticket, user)
+
+
+def assign_from_queue(ticket: Ticket, actor: User | None = None) -> User | None:
+    """Give an unassigned ticket to the least-loaded supporter of its level, if anyone."""
+    supporter = least_loaded(ticket.level)
+    if supporter is not None:
+        set_assignee(ticket, supporter)
+        announce_assignment(ticket, supporter, actor)
+    return supporter
+
+
+def announce_assignment(ticket: Ticket, supporter: User, actor: User | None = None) -> None:
+    record(ticket, actor, "assigned", new=supporter)
+    notify(supporter, ticket, "assigned", actor)
+
+
+def take_up_queue(level: int | None, actor: User | None = None) -> int:
+    """Someone at `level` became available (back, active, moved, new): the level's queued
+    tickets go out by the rule at once, oldest first, instead of at the next job pass (there
+    may be no job runner). At most QUEUE_HANDOUT in one request; the job hands out the rest."""
+    if level is None:
+        return 0
+    db.session.flush()  # the supporter's new state must count in the choice
+    queued = db.session.scalars(
+        select(Ticket).where(Ticket.assignee_id.is_(None), Ticket.level == level,
+                             Ticket.status.in_(ACTIVE_STATUSES))
+        .order_by(Ticket.id).limit(QUEUE_HANDOUT)
+        .with_for_update(skip_locked=True, of=Ticket)).all()
+    handed_out = 0
+    for ticket in queued:
+        if assign_from_queue(ticket, actor) is None:
+            break
+        handed_out += 1
+    return handed_out
 
 
 def set_status(ticket: Ticket, status: Status) -> None:

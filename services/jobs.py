@@ -17,10 +17,9 @@ from sqlalchemy import and_, func, select
 from extensions import begin_write
 from models import ACTIVE_STATUSES, Status, Ticket, db, utcnow
 from services import attachments, dashboard, mail, sla
-from services.assignment import set_status
+from services.assignment import assign_from_queue, set_status
 from services.audit import record
 from services.notify import notify
-from services.tickets import assign_from_queue
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,13 @@ from services import (
 )
 from services import permissions as can
 from services.accounts import same_username
-from services.assignment import add_participant, least_loaded, set_assignee, set_status
+from services.assignment import (
+    add_participant,
+    announce_assignment,
+    least_loaded,
+    set_assignee,
+    set_status,
+)
 from services.audit import record
 from services.notify import notify
 from services.priority import priority_for
@@ -113,23 +119,9 @@ def submit(customer: User, title: str, description: str, type: str = TicketType.
     db.session.flush()
     record(ticket, customer, "created", new=ticket.title)
     if supporter is not None:
-        _announce_assignment(ticket, supporter)
+        announce_assignment(ticket, supporter)
     proposals.consider(ticket)
     return Outcome(ticket, warnings=sorted(set(title_warnings + text_warnings)))
-
-
-def assign_from_queue(ticket: Ticket, actor: User | None = None) -> User | None:
-    """Give an unassigned ticket to the least-loaded supporter of its level, if anyone."""
-    supporter = least_loaded(ticket.level)
-    if supporter is not None:
-        set_assignee(ticket, supporter)
-        _announce_assignment(ticket, supporter, actor)
-    return supporter
-
-
-def _announce_assignment(ticket: Ticket, supporter: User, actor: User | None = None) -> None:
-    record(ticket, actor, "assigned", new=supporter)
-    notify(supporter, ticket, "assigned", actor)
 
 
 def add_comment(actor: User, ticket: Ticket, body: str, internal: bool = False,

@@ -17,8 +17,14 @@ from models import (
     utcnow,
 )
 from services import Forbidden, Invalid, parse_level
-from services.accounts import hash_password, new_session_token, revoke_tokens, set_password
-from services.assignment import least_loaded, set_assignee
+from services.accounts import (
+    create_user,
+    hash_password,
+    new_session_token,
+    revoke_tokens,
+    set_password,
+)
+from services.assignment import least_loaded, set_assignee, take_up_queue
 from services.audit import record
 from services.notify import notify
 
@@ -50,8 +56,21 @@ def hand_on(actor: User | None, ticket: Ticket, tell: bool = True) -> User | Non
     return successor
 
 
+def create_account(actor: User | None, username: str, password: str, role, level=None,
+                   email: str | None = None, language: str = "en") -> User:
+    """An admin (or the CLI, actor None) opens an account; a new supporter takes up the queue
+    of their level at once."""
+    if actor is not None:
+        _require_admin(actor)
+    user = create_user(username, password, role, level, email, language)
+    if user.role == Role.SUPPORTER:
+        take_up_queue(user.level, actor)
+    return user
+
+
 def set_away(actor: User, user: User, away: bool) -> int:
-    """Mark a supporter away (their tickets move on) or back; returns tickets moved."""
+    """Mark a supporter away (their tickets move on) or back (the level's queue is handed out);
+    returns the tickets moved or handed out."""
     if actor.id != user.id:
         _require_admin(actor)
     if user.role != Role.SUPPORTER:
@@ -61,7 +80,7 @@ def set_away(actor: User, user: User, away: bool) -> int:
     user.away = bool(away)
     record(None, actor, "user_away", old=f"{user.username}: {not away}",
            new=f"{user.username}: {bool(away)}")
-    return redistribute(actor, user) if away else 0
+    return redistribute(actor, user) if away else take_up_queue(user.level, actor)
 
 
 def _active_admins() -> int:
@@ -70,7 +89,8 @@ def _active_admins() -> int:
 
 
 def set_active(actor: User, user: User, active: bool) -> int:
-    """Activate or deactivate an account; the last admin stays. Returns tickets moved."""
+    """Activate or deactivate an account; the last admin stays. Returns tickets moved (or,
+    for a supporter back at work, handed out from the queue)."""
     _require_admin(actor)
     if user.active == bool(active):
         return 0
@@ -82,7 +102,11 @@ def set_active(actor: User, user: User, active: bool) -> int:
         revoke_tokens(user)
     record(None, actor, "user_active", old=f"{user.username}: {not active}",
            new=f"{user.username}: {bool(active)}")
-    return redistribute(actor, user) if not active and user.role == Role.SUPPORTER else 0
+    if user.role != Role.SUPPORTER:
+        return 0
+    if not active:
+        return redistribute(actor, user)
+    return 0 if user.away else take_up_queue(user.level, actor)
 
 
 def set_level(actor: User, user: User, level) -> int:
@@ -96,7 +120,8 @@ def set_level(actor: User, user: User, level) -> int:
     record(None, actor, "user_level", old=f"{user.username}: {user.level}",
            new=f"{user.username}: {level}")
     user.level = level
-    return redistribute(actor, user)
+    moved = redistribute(actor, user)
+    return moved + (0 if user.away or not user.active else take_up_queue(level, actor))
 
 
 def reset_password(actor: User, user: User, new_password: str) -> None:

@@ -1,6 +1,6 @@
 """Users, knowledge base and exports in the backoffice, through HTTP with CSRF on."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models import (
     AuditEvent,
@@ -68,6 +68,52 @@ def test_supporter_toggles_their_own_away_flag(client, staff, make_ticket):
     assert db.session.get(Ticket, ticket.id).assignee_id == staff["l1b"].id
     client.post_form("/admin/away", {})
     assert _user("l1a").away is False
+
+
+def _set_level_one(**values) -> None:
+    db.session.execute(update(User).where(User.username.in_(("l1a", "l1b"))).values(**values))
+    db.session.commit()
+
+
+def _queued(make_ticket, count: int) -> list[int]:
+    """`count` tickets that wait in the level-1 queue (nobody at level 1 can take them)."""
+    return [make_ticket(title=f"Kan ikke logge ind {n}").id for n in range(count)]
+
+
+def _assignees(ids: list[int]) -> list:
+    db.session.expire_all()
+    return [db.session.get(Ticket, ticket_id).assignee_id for ticket_id in ids]
+
+
+def test_a_supporter_coming_back_takes_up_the_queue_at_once(client, staff, make_ticket):
+    _set_level_one(away=True)
+    queued = _queued(make_ticket, 3)
+    assert _assignees(queued) == [None, None, None]
+    client.login("l1a")
+    page = client.post_form("/admin/away", {}, follow_redirects=True).get_data(as_text=True)
+    assert "3 tickets waiting in your level" in page
+    assert _assignees(queued) == [staff["l1"].id] * 3
+    assert _user("l1a").open_ticket_count == 3
+    page = client.post_form("/admin/away", {}, follow_redirects=True).get_data(as_text=True)
+    assert "3 of your open and pending tickets went to colleagues" in page  # here: the queue
+    assert _assignees(queued) == [None, None, None]
+    client.logout()
+    client.login("root")
+    client.post_form(f"/admin/user/edit/?id={staff['l1b'].id}", {"level": "1", "active": "y"})
+    assert _assignees(queued) == [staff["l1b"].id] * 3  # the admin brought l1b back
+
+
+def test_a_new_or_reactivated_supporter_takes_up_the_queue(client, staff, make_ticket):
+    _set_level_one(active=False)
+    queued = _queued(make_ticket, 2)
+    client.login("root")
+    client.post_form("/admin/user/new/", {"username": "ny", "role": "supporter", "level": "1",
+                                          "password": PASSWORD, "language": "da"})
+    assert _assignees(queued) == [_user("ny").id] * 2
+    client.post_form(f"/admin/user/edit/?id={_user('ny').id}", {"level": "1"})  # inactive
+    assert _assignees(queued) == [None, None]
+    client.post_form(f"/admin/user/edit/?id={staff['l1'].id}", {"level": "1", "active": "y"})
+    assert _assignees(queued) == [staff["l1"].id] * 2
 
 
 def test_last_admin_cannot_be_deactivated(client, staff):

@@ -1,9 +1,10 @@
 """The Flask-Admin backoffice, for staff only."""
 import os
 
-from flask import redirect, url_for
+from flask import flash, redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -34,12 +35,17 @@ class StaffIndexView(AdminIndexView):
     def toggle_away(self):
         """A supporter marks themself away (their tickets move on) or back."""
         from services import users
+        away = not current_user.away
         try:
-            users.set_away(current_user, current_user, not current_user.away)
+            count = users.set_away(current_user, current_user, away)
         except DomainError as error:
             form_error(None, error)
         else:
             db.session.commit()
+            flash(_("You are marked away: %(n)s of your open and pending tickets went to "
+                    "colleagues (or the queue).", n=count) if away else
+                  _("Welcome back: %(n)s tickets waiting in your level's queue were handed out.",
+                    n=count), "success")
         return redirect(url_for("admin.index"))
 
 

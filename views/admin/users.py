@@ -10,7 +10,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import Role, db
-from services import DomainError, accounts, users
+from services import DomainError, users
 from views import form_error
 from views.admin.base import ADMINS, StaffModelView
 from views.form_messages import AdminForm
@@ -62,7 +62,8 @@ class UserAdmin(StaffModelView):
 
     def create_model(self, form):
         try:
-            user = accounts.create_user(form.username.data, form.password.data, form.role.data,
+            user = users.create_account(current_user, form.username.data, form.password.data,
+                                        form.role.data,
                                         int(form.level.data) if form.level.data else None,
                                         form.email.data, form.language.data)
         except DomainError as error:
