@@ -5,8 +5,9 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from models import Status, User, db
+from models import MajorIncidentProposal, ProposalStatus, Status, User, db, utcnow
 from scripts.translations import catalogues, extract, untranslated
+from services import documents
 from tests.i18n_support import (
     OUR_DA,
     catalogues_compiled,
@@ -164,6 +165,20 @@ def test_every_backoffice_page_in_danish_has_no_english_left(app, client, desk):
             assert same == set(), url
             assert english_left(visible_text(danish)) == [], url
         client.logout()
+
+
+def test_empty_choice_cells_and_proposal_states_read_as_danish(client, desk):
+    db.session.add(MajorIncidentProposal(title="Printeren", status=ProposalStatus.PROPOSED,
+                                         created_at=utcnow()))
+    documents.save(desk["admin"], None, "Printervejledning", "Tænd printeren.")
+    db.session.commit()
+    _as(desk["admin"], "da")
+    client.login(desk["admin"].username)
+    listed = client.get("/admin/document/").get_data(as_text=True)
+    assert "Printervejledning" in listed
+    assert "None" not in visible_text(listed)  # not pinned: an empty cell
+    incidents = visible_text(client.get("/admin/major-incidents/").get_data(as_text=True))
+    assert "Foreslået" in incidents and "proposed" not in incidents
 
 
 def test_times_follow_the_readers_locale_and_time_zone(client, desk):

@@ -110,4 +110,7 @@ class TestRateLimit:
         make_user("anna")
         for _ in range(2):
             assert client.post_form("/password/reset", {"username": "anna"}).status_code == 302
-        assert client.post_form("/password/reset", {"username": "anna"}).status_code == 429
+        refused = client.post_form("/password/reset", {"username": "anna"})
+        assert refused.status_code == 429
+        # The limit is per hour: the page says how long, not "a minute".
+        assert re.search(r"try again in (59|60) minutes", refused.get_data(as_text=True))

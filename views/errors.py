@@ -1,12 +1,15 @@
 """Every error gets a friendly page (HTML) or JSON (API): never a bare 500."""
 import logging
+import time
 
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from extensions import limiter
 from models import db
 
 log = logging.getLogger(__name__)
@@ -20,6 +23,17 @@ def _answer(status: int, code: str, message: str, template: str = "errors/error.
     if _wants_json():
         return jsonify(code=code, message=message), status
     return render_template(template, status=status, message=message), status
+
+
+def _too_many() -> str:
+    """How long until the limit that was hit lets the caller in again (a login limit is per
+    minute, the password reset's per hour)."""
+    hit = limiter.current_limit
+    if hit is None:
+        return _("Too many attempts. Please wait a minute and try again.")
+    minutes = max(1, round((hit.reset_at - time.time()) / 60))
+    return ngettext("Too many attempts. Please try again in %(num)s minute.",
+                    "Too many attempts. Please try again in %(num)s minutes.", minutes)
 
 
 def _rollback() -> None:
@@ -43,7 +57,7 @@ def register(app) -> None:
             404: _("This page does not exist, or you may not see it."),
             405: _("This address does not take that kind of request."),
             413: _("What you sent is too large."),
-            429: _("Too many attempts. Please wait a minute and try again."),
+            429: _too_many(),
         }
         code = (error.name or "error").lower().replace(" ", "_")
         return _answer(error.code or 500, code, messages.get(error.code, error.description))

@@ -12,7 +12,7 @@ from flask_admin.model import typefmt
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
-from models import OutboxStatus, Pin, Rating, Role, SlaState, Status, TicketType
+from models import OutboxStatus, Pin, ProposalStatus, Rating, Role, SlaState, Status, TicketType
 
 LABELS = {
     Status: {Status.OPEN: _l("Open"), Status.PENDING: _l("Pending"),
@@ -26,6 +26,9 @@ LABELS = {
     Pin: {Pin.SLA: _l("SLA"), Pin.CATALOG: _l("Service Catalog")},
     OutboxStatus: {OutboxStatus.PENDING: _l("Waiting"), OutboxStatus.SENT: _l("Sent"),
                    OutboxStatus.FAILED: _l("Failed")},
+    ProposalStatus: {ProposalStatus.PROPOSED: _l("Proposed"),
+                     ProposalStatus.ACCEPTED: _l("Accepted"),
+                     ProposalStatus.DISMISSED: _l("Dismissed")},
 }
 
 # Audit events store values as text; these actions name which enum their values belong to.
@@ -168,3 +171,8 @@ class LocalisedColumns:
         self.column_type_formatters = {**typefmt.BASE_FORMATTERS, **localised}
         self.column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **localised}
         super().__init__(*args, **kwargs)
+
+    def _get_list_value(self, *args, **kwargs):
+        # A column with choices hands an empty value over as it is: Jinja wrote "None".
+        value = super()._get_list_value(*args, **kwargs)
+        return "" if value is None else value
