@@ -1,5 +1,6 @@
 """Accounts through HTTP with CSRF on: login, logout, registration, the account page."""
 import os
+import re
 import uuid
 
 import pytest
@@ -58,6 +59,29 @@ def test_inactive_user_cannot_log_in(client, make_user):
     make_user("gone", active=False)
     response = client.post_form("/login", {"username": "gone", "password": PASSWORD})
     assert response.status_code == 200
+
+
+POST_FORM = re.compile(r'<form[^>]*method="post"[^>]*>(.*?)</form>', re.S | re.I)
+
+
+def test_every_form_carries_its_token_as_csrf_token(client, make_user, make_ticket):
+    """DESIGN.md: every form carries a CSRF token named `csrf_token` (the account page's
+    prefixed forms had `prefs-csrf_token` and the like)."""
+    anna = make_user("anna")
+    number = make_ticket(anna).number
+    pages = ["/login", "/register", "/password/reset"]
+    for url in pages:
+        forms = POST_FORM.findall(client.get(url).get_data(as_text=True))
+        assert forms and all('name="csrf_token"' in form for form in forms), url
+    client.login("anna")
+    for url in ("/account", "/tickets/new", f"/tickets/{number}", "/notifications/"):
+        forms = POST_FORM.findall(client.get(url).get_data(as_text=True))
+        assert forms and all('name="csrf_token"' in form for form in forms), url
+        assert all(re.findall(r'name="([\w-]*csrf_token)"', form) == ["csrf_token"]
+                   for form in forms), url
+    changed = client.post_form("/account", {"prefs-language": "da", "prefs-timezone": "",
+                                            "prefs-submit": "1"})
+    assert changed.status_code == 302 and db.session.get(User, anna.id).language == "da"
 
 
 def test_post_without_csrf_token_is_refused(client, make_user):

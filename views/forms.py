@@ -23,14 +23,23 @@ class RegisterForm(Form):
     confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(Form):
+class AccountPageForm(Form):
+    """The account page holds several forms, each with a prefix, which would rename their
+    token field (`prefs-csrf_token`). The page carries the one `csrf_token` every form has,
+    checked by the app-wide CSRFProtect like any other post."""
+
+    class Meta:
+        csrf = False
+
+
+class PasswordForm(AccountPageForm):
     submit_name = "pw-submit"
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat new password"), validators=[DataRequired()])
 
 
-class PreferencesForm(Form):
+class PreferencesForm(AccountPageForm):
     submit_name = "prefs-submit"
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = StringField(_l("Time zone (empty: the desk's)"),
@@ -38,7 +47,7 @@ class PreferencesForm(Form):
     email_notifications = BooleanField(_l("Email me about my tickets"))
 
 
-class TokenForm(Form):
+class TokenForm(AccountPageForm):
     submit_name = "token-submit"
     name = StringField(_l("Name of the new API token"), validators=[DataRequired(), Length(max=80)])
 
