@@ -135,6 +135,15 @@ def test_anonymising_a_customer_keeps_the_tickets(client, staff, make_user, make
     assert db.session.get(Ticket, ticket.id).customer_id == anna.id
 
 
+def test_anonymising_a_supporter_is_refused_on_their_page(client, staff):
+    client.login("root")
+    answer = client.post_form(f"/admin/user/anonymise/{staff['l1'].id}", {},
+                              follow_redirects=True)
+    assert answer.status_code == 200 and "Only customers are anonymised." in answer.get_data(
+        as_text=True)
+    assert _user("l1a").anonymised_at is None
+
+
 def test_anonymising_leaves_the_name_and_address_nowhere_else(client, staff, make_user,
                                                             make_ticket):
     anna = make_user("anna", email="anna@example.com")
@@ -223,7 +232,9 @@ def test_only_admins_pin_and_edit_pinned_documents(client, staff):
     assert db.session.get(Document, document.id).pinned_as == Pin.SLA
     client.logout()
     client.login("l1a")
+    assert client.get(f"/admin/document/edit/?id={document.id}").status_code == 403
     answer = client.post_form(f"/admin/document/edit/?id={document.id}",
-                              {"title": "SLA", "body": "changed"}, follow_redirects=True)
-    assert "You may not edit this document." in answer.get_data(as_text=True)
+                              {"title": "SLA", "body": "changed"})
+    assert answer.status_code == 403  # refused on opening the form, not only on saving
     assert db.session.get(Document, document.id).body == "P1: 4 hours"
+    assert client.get(f"/admin/document/details/?id={document.id}").status_code == 200

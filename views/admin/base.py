@@ -192,9 +192,15 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
         self._refuse_without_permission(self.can_create)
         return super().create_view()
 
+    def may_edit(self, row) -> bool:
+        """Whether the user may edit this row (the view's editor_roles already passed)."""
+        return True
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         self._refuse_without_permission(self.can_edit)
+        if request.args.get("id") is not None:  # refused on opening, not only on saving
+            self._refuse_without_permission(self.may_edit(self.get_one(request.args["id"])))
         return super().edit_view()
 
     @expose("/action/", methods=("POST",))

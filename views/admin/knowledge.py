@@ -52,6 +52,9 @@ class DocumentAdmin(StaffModelView):
     def get_edit_form(self):
         return DocumentForm
 
+    def may_edit(self, row) -> bool:
+        return documents.can_write(current_user, row)
+
     def _save(self, form, document):
         try:
             saved = documents.save(current_user, document, form.title.data, form.body.data,

@@ -1,6 +1,6 @@
 """Users (admins only): create accounts, set level, away and active, reset passwords,
 anonymise customers. Nothing is deleted."""
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -103,8 +103,8 @@ class UserAdmin(StaffModelView):
         try:
             users.anonymise(current_user, user)
         except DomainError as error:
-            form_error(None, error)
-            abort(error.status)
-        db.session.commit()
-        flash(_("The customer is anonymised; the tickets are kept."), "success")
+            form_error(None, error)  # said on the user's page, which it leads back to
+        else:
+            db.session.commit()
+            flash(_("The customer is anonymised; the tickets are kept."), "success")
         return redirect(url_for(".details_view", id=user_id))
