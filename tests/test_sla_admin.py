@@ -29,6 +29,15 @@ def test_admin_changes_a_policy_target(app, client, staff):
         120, 600, 75)
 
 
+def test_the_policy_form_names_its_priority_and_the_empty_calendar(app, client, staff):
+    _defaults(app)
+    policy = _policy("P2")
+    client.login("root")
+    page = client.get(f"/admin/sla-policy/edit/?id={policy.id}").get_data(as_text=True)
+    assert "Targets for priority P2" in page
+    assert '<option value="__None">(none)</option>' in page and ">__None<" not in page
+
+
 def test_a_target_of_zero_is_refused_and_changes_nothing(app, client, staff):
     _defaults(app)
     policy = _policy("P3")

@@ -1,4 +1,4 @@
-"""WTForms' own error messages ("This field is required.") in our catalogue.
+"""The bases of every form: WTForms' own messages ("This field is required.") in our catalogue.
 
 WTForms and Flask-Admin ship no Danish, so a Danish page showed English under its fields. Every
 form, ours and Flask-Admin's, takes its translations from here: our catalogue through
@@ -6,7 +6,7 @@ Flask-Babel. The messages below are marked only so that extraction puts them in 
 WTForms passes the same English strings to `gettext`/`ngettext` itself.
 """
 from flask_admin.form import BaseForm
-from flask_babel import get_translations, lazy_ngettext
+from flask_babel import get_translations, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -69,3 +69,11 @@ class AdminForm(BaseForm):
     class Meta:
         def get_translations(self, form):
             return TRANSLATIONS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An optional relation's empty choice has no label, and WTForms 3.3 then shows its
+        # value: "__None". Name it.
+        for field in self:
+            if getattr(field, "allow_blank", False) and not field.blank_text:
+                field.blank_text = gettext("(none)")

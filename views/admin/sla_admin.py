@@ -32,6 +32,7 @@ def _closes_after_opening(form, field) -> None:
 class SlaPolicyAdmin(ReferenceAdmin):
     """One policy per priority: the priority itself is fixed, the targets are edited."""
     creator_roles = frozenset()
+    edit_template = "admin/sla_policy_edit.html"
     column_list = ["priority", "first_response_minutes", "resolution_minutes", "business_hours",
                    "calendar", "at_risk_percent"]
     column_details_list = column_list
