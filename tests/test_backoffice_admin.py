@@ -192,6 +192,12 @@ def test_supporter_writes_a_document_and_revisions_are_kept(client, staff):
     assert "Windows 11 printer driver" in details
 
 
+def test_the_outbox_says_when_email_is_off(client, staff):
+    client.login("root")  # the tests' desk has no SMTP_HOST
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert 'id="email-off"' in page and "SMTP_HOST is not set" in page
+
+
 def test_preview_renders_sanitised_markdown(client, staff):
     client.login("l1a")
     answer = client.post_form("/admin/document/preview",

@@ -12,6 +12,7 @@ from tests.conftest import PASSWORD, base_config
 NEW = "a-fresh-and-long-passphrase"
 LINK = re.compile(r"http://helpdesk\.test(/password/reset/[\w.\-]+)")
 ANSWER = "If an account matches, we have emailed it a link"
+NO_EMAIL = "This desk sends no email, so no link can reach you"
 
 
 @pytest.fixture
@@ -98,6 +99,20 @@ def test_the_new_password_must_pass_the_policy(client, make_user):
     assert "The passwords do not match." in mismatch.get_data(as_text=True)
     client.login("anna")  # unchanged, and the link still works
     assert client.get(link).status_code == 200
+
+
+class TestWithoutEmail:
+    @pytest.fixture
+    def config(self, database_url, tmp_path):
+        return base_config(database_url, tmp_path)  # SMTP_HOST empty
+
+    def test_a_desk_without_email_says_so_to_everyone_alike(self, client, make_user):
+        make_user("anna")
+        pages = []
+        for username in ("anna", "nobody"):
+            client.post_form("/password/reset", {"username": username})
+            pages.append(client.get("/login").get_data(as_text=True))
+        assert all(NO_EMAIL in page and ANSWER not in page for page in pages)
 
 
 class TestRateLimit:

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length
 
 from extensions import account_key, limiter
 from models import db
-from services import DomainError, password_reset
+from services import DomainError, mail, password_reset
 from views import form_error
 from views.form_messages import Form
 
@@ -37,8 +37,12 @@ def request_reset():
         password_reset.request_reset(form.username.data)
         db.session.commit()
         # The same answer whether or not the account exists.
-        flash(_("If an account matches, we have emailed it a link to choose a new password. "
-                "The link works once, within an hour."), "info")
+        if mail.email_enabled():
+            flash(_("If an account matches, we have emailed it a link to choose a new "
+                    "password. The link works once, within an hour."), "info")
+        else:
+            flash(_("This desk sends no email, so no link can reach you: please ask an "
+                    "administrator to set a new password for you."), "warning")
         return redirect(url_for("auth.login"))
     return render_template("auth/password_reset.html", form=form)
 
