@@ -3,6 +3,7 @@ import logging
 
 from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -130,7 +131,9 @@ def configure_requests(app: Flask) -> None:
         if request.method not in SAFE_METHODS:
             values += list(request.form.listvalues())
         if any("\x00" in value for group in values for value in group):
-            abort(400)
+            abort(400, description=_("The text you sent holds a NUL character (often pasted "
+                                     "from another program), which cannot be stored. Please go "
+                                     "back, remove it and send again."))
 
     @app.before_request
     def start_write_transaction():

@@ -74,6 +74,7 @@ class TestRequestSizeLimit:
         client.login("anna")
         response = submit_with_files(client, upload(b"x" * 10000, "big.log"))
         assert response.status_code == 413
+        assert "at most 4 KB in all" in response.get_data(as_text=True)  # the limits, in words
 
 
 def test_another_customer_cannot_download_the_attachment(client, make_user, staff):

@@ -83,6 +83,8 @@ def test_knowledge_base_search_takes_any_string(client, scene):
         answer = client.get(f"/kb/?q={quote(value)}")
         assert answer.status_code == (400 if "\x00" in value else 200), value
         assert "PRIVATE-DOC" not in answer.get_data(as_text=True), value
+        if "\x00" in value:  # said in words, not the server's generic "could not understand"
+            assert "holds a NUL character" in answer.get_data(as_text=True)
     # A LIKE wildcard is a literal character, not "everything".
     assert "Public printing" not in client.get("/kb/?q=_____x").get_data(as_text=True)
 

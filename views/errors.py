@@ -25,6 +25,10 @@ def _answer(status: int, code: str, message: str, template: str = "errors/error.
     return render_template(template, status=status, message=message), status
 
 
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{max(1, limit // 1024)} KB"
+
+
 def _too_many() -> str:
     """How long until the limit that was hit lets the caller in again (a login limit is per
     minute, the password reset's per hour)."""
@@ -56,7 +60,10 @@ def register(app) -> None:
             403: _("You do not have permission to do that."),
             404: _("This page does not exist, or you may not see it."),
             405: _("This address does not take that kind of request."),
-            413: _("What you sent is too large."),
+            413: _("What you sent is too large: at most %(total)s in all, %(each)s a file. "
+                   "Please go back and leave out the largest attachments.",
+                   total=_size(current_app.config["MAX_CONTENT_LENGTH"]),
+                   each=_size(current_app.config["MAX_ATTACHMENT_BYTES"])),
             429: _too_many(),
         }
         code = (error.name or "error").lower().replace(" ", "_")
