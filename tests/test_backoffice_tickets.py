@@ -157,6 +157,16 @@ def test_bulk_link_offers_only_major_incidents_the_supporter_may_read(client, st
     assert "Printerne på 2. sal" in form and "Hele netværket er nede" not in form
 
 
+def test_a_bulk_refusal_names_the_field_it_is_about(client, staff, make_ticket):
+    ticket = make_ticket()
+    client.login("l1a")
+    answer = client.post_form("/admin/ticket/bulk/priority", {
+        "ids": [str(ticket.id)], "priority": "P1", "reason": ""}, follow_redirects=True)
+    assert f"#{ticket.number} refused: Reason: This field is required." in answer.get_data(
+        as_text=True)
+    assert _reload(ticket).priority.value != "P1"
+
+
 def test_bulk_with_foreign_ids_refuses_them_as_unknown(client, staff, make_ticket):
     make_ticket()
     ticket = make_ticket()  # l1b's; they escalate it out of l1a's reach

@@ -157,10 +157,21 @@ def apply_to_each(actor: User, ids: list[int], operation, values) -> BulkResult:
             with db.session.begin_nested():
                 operation(actor, ticket, values)
         except DomainError as error:
-            result.refused.append((f"#{number}", str(error.message)))
+            result.refused.append((f"#{number}", _with_field(error)))
         else:
             (result.changed if audit.recorded_count() > logged else result.unchanged).append(number)
     return result
+
+
+# The fields a bulk form asks for: a refusal names the one it is about ("This field is
+# required." alone does not say which).
+BULK_FIELDS = {"reason": _l("Reason"), "priority": _l("Priority"), "status": _l("Status"),
+               "level": _l("Level"), "assignee": _l("Assignee")}
+
+
+def _with_field(error: DomainError) -> str:
+    name = BULK_FIELDS.get(error.field)
+    return f"{name}: {error.message}" if name else str(error.message)
 
 
 def report_bulk(result: BulkResult) -> None:
