@@ -60,6 +60,9 @@ def test_invalid_submission_shows_errors_and_creates_nothing(client, make_user):
     response = submit_via_portal(client, title="", type="bogus")
     assert response.status_code == 200
     assert "This field is required." in response.get_data(as_text=True)
+    unknown_service = submit_via_portal(client, service="999")
+    assert unknown_service.status_code == 200
+    assert "Not a valid choice." in unknown_service.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 

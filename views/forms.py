@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from models import Rating, TicketType
 from views.form_messages import Form
@@ -63,6 +63,11 @@ class TicketForm(Form):
                                    (Rating.MEDIUM.value, _l("Medium")),
                                    (Rating.LOW.value, _l("Low: it can wait"))])
     attachments = MultipleFileField(_l("Attachments (screenshots, logs)"))
+
+    def validate_service(self, field) -> None:
+        """Optional (left out or "Not sure" is fine), but never an unknown service."""
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Not a valid choice."))
 
 
 class ReplyForm(Form):
