@@ -190,6 +190,10 @@ def test_supporter_writes_a_document_and_revisions_are_kept(client, staff):
     assert db.session.scalar(select(func.count()).select_from(DocumentRevision)) == 2
     details = client.get("/admin/revision/?search=driver").get_data(as_text=True)
     assert "Windows 11 printer driver" in details
+    client.post_form(f"/admin/document/edit/?id={document.id}", {
+        "title": "Windows 11 printer driver", "body": "| Model | Driver |\n|---|---|\n| HP | 7 |"})
+    shown = client.get(f"/admin/document/details/?id={document.id}").get_data(as_text=True)
+    assert '<div class="markdown"><table>' in shown  # ruled like the readers' page (admin.css)
 
 
 def test_the_outbox_says_when_email_is_off(client, staff):

@@ -6,6 +6,7 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -19,7 +20,8 @@ from views.labels import action_name, choices, event_value
 
 
 def _markdown(view, context, model, name):
-    return documents.render_markdown(getattr(model, name))  # sanitised by nh3
+    html = documents.render_markdown(getattr(model, name))  # sanitised by nh3
+    return Markup('<div class="markdown">') + html + Markup("</div>")
 
 
 class DocumentForm(AdminForm):
