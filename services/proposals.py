@@ -51,21 +51,15 @@ def _report_text(title: str, description: str) -> str:
 
 
 def _similar_recent(ticket: Ticket) -> list:
-    """Open incidents of the window that read like `ticket`, each with the newest proposal it
-    belongs to (proposal_id, proposal_status; None if none). Only the time range is asked of
+    """Open incidents of the window that read like `ticket`. Only the time range is asked of
     the database, so every planner walks ix_tickets_created_at_id (without statistics SQLite
     would rather take the type index and sort a third of the desk); the rest is sifted here,
     and each distinct text is compared once (reports of one outage often read alike)."""
     since = ticket.created_at - timedelta(hours=current_app.config["MAJOR_INCIDENT_WINDOW_HOURS"])
-    newest_proposal = (select(func.max(ProposalMember.proposal_id))
-                       .where(ProposalMember.ticket_id == Ticket.id).scalar_subquery())
     rows = db.session.execute(
         select(Ticket.id, Ticket.customer_id, Ticket.parent_id, Ticket.title,
                func.substr(Ticket.description, 1, TEXT_LIMIT).label("description"),
-               Ticket.type, Ticket.status, Ticket.is_major,
-               MajorIncidentProposal.id.label("proposal_id"),
-               MajorIncidentProposal.status.label("proposal_status"))
-        .outerjoin(MajorIncidentProposal, MajorIncidentProposal.id == newest_proposal)
+               Ticket.type, Ticket.status, Ticket.is_major)
         .where(Ticket.created_at >= since)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(CANDIDATE_LIMIT)).all()
     text = _report_text(ticket.title, ticket.description)
@@ -90,14 +84,14 @@ def consider(ticket: Ticket) -> MajorIncidentProposal | None:
         return None
     if _join_open_incident(ticket, similar):
         return None
-    unlinked = [row for row in similar if row.parent_id is None]
-    pending = {row.proposal_id for row in unlinked
-               if row.proposal_status == ProposalStatus.PROPOSED}
+    memberships = _memberships([row.id for row in similar if row.parent_id is None])
+    pending = [proposal_id for proposal_id, status in memberships.values()
+               if status == ProposalStatus.PROPOSED]
     if pending:
-        proposal = db.session.get(MajorIncidentProposal, min(pending))  # the oldest
+        proposal = db.session.get(MajorIncidentProposal, pending[0])
         db.session.add(ProposalMember(proposal_id=proposal.id, ticket_id=ticket.id))
     else:
-        free = [row for row in unlinked if row.proposal_id is None]
+        free = [row for row in similar if row.parent_id is None and row.id not in memberships]
         proposal = _propose(ticket, free)
         if proposal is None:
             return None
@@ -120,6 +114,19 @@ def _join_open_incident(ticket: Ticket, similar: list) -> bool:
                 db.session.add(ProposalMember(proposal_id=proposal.id, ticket_id=ticket.id))
             return True
     return False
+
+
+def _memberships(ticket_ids: list[int]) -> dict[int, tuple[int, ProposalStatus]]:
+    """(proposal id, status) of the proposal each of these tickets belongs to (the newest, if
+    several): plain columns, so a few hundred look-alikes cost one light query."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(
+        select(ProposalMember.ticket_id, MajorIncidentProposal.id, MajorIncidentProposal.status)
+        .join(MajorIncidentProposal, ProposalMember.proposal_id == MajorIncidentProposal.id)
+        .where(ProposalMember.ticket_id.in_(ticket_ids))
+        .order_by(MajorIncidentProposal.id)).all()
+    return {ticket_id: (proposal_id, status) for ticket_id, proposal_id, status in rows}
 
 
 def _propose(ticket: Ticket, free: list) -> MajorIncidentProposal | None:
