@@ -11,10 +11,10 @@ from services.audit import record
 from services.notify import notify
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-QUEUE_HANDOUT = 500
+QUEUE_HANDOUT = 100
 
 
-def _lock_level(level: int) -> None:
+def lock_level(level: int) -> None:
     """Serialise choices per level: an advisory lock on PostgreSQL; on SQLite the request
     already holds the write lock (BEGIN IMMEDIATE)."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -31,7 +31,7 @@ def available_supporters(level: int):
 
 def least_loaded(level: int) -> User | None:
     """The supporter the next ticket of `level` goes to, or None (it waits in the queue)."""
-    _lock_level(level)
+    lock_level(level)
     return db.session.scalars(available_supporters(level).limit(1)).first()
 
 
@@ -50,6 +50,8 @@ def add_participant(ticket: Ticket, user: User | None) -> None:
     """Remember that a staff member took part, so they keep reading the ticket."""
     if user is None or not user.is_staff:
         return
+    if ticket.id is None:  # a ticket not inserted yet (submit) needs its id first
+        db.session.flush()
     # One statement that tolerates an existing row, not a lookup and then an insert.
     insert = _INSERT[db.session.get_bind().dialect.name]
     db.session.execute(insert(Participant).values(ticket_id=ticket.id, user_id=user.id)
@@ -92,6 +94,7 @@ def take_up_queue(level: int | None, actor: User | None = None) -> int:
     if level is None:
         return 0
     db.session.flush()  # the supporter's new state must count in the choice
+    lock_level(level)  # before the ticket rows, in the order submit takes them
     queued = db.session.scalars(
         select(Ticket).where(Ticket.assignee_id.is_(None), Ticket.level == level,
                              Ticket.status.in_(ACTIVE_STATUSES))

@@ -24,7 +24,7 @@ from services.accounts import (
     revoke_tokens,
     set_password,
 )
-from services.assignment import least_loaded, set_assignee, take_up_queue
+from services.assignment import least_loaded, lock_level, set_assignee, take_up_queue
 from services.audit import record
 from services.notify import notify
 
@@ -63,24 +63,41 @@ def create_account(actor: User | None, username: str, password: str, role, level
     if actor is not None:
         _require_admin(actor)
     user = create_user(username, password, role, level, email, language)
-    if user.role == Role.SUPPORTER:
-        take_up_queue(user.level, actor)
+    take_up_if_available(actor, user)
     return user
 
 
-def set_away(actor: User, user: User, away: bool) -> int:
-    """Mark a supporter away (their tickets move on) or back (the level's queue is handed out);
-    returns the tickets moved or handed out."""
+def take_up_if_available(actor: User | None, user: User) -> int:
+    """A supporter who can take tickets (active, not away) takes up their level's queue."""
+    if user.role != Role.SUPPORTER or not user.active or user.away:
+        return 0
+    return take_up_queue(user.level, actor)
+
+
+def _hold_choices(user: User) -> None:
+    """Changing who is available waits for, and holds off, choices at the supporter's level:
+    a chooser must not pick someone who is just being marked away."""
+    if user.role == Role.SUPPORTER and user.level is not None:
+        lock_level(user.level)
+
+
+def set_away(actor: User, user: User, away: bool, take_up: bool = True) -> int:
+    """Mark a supporter away (their tickets move on) or back (the level's queue is handed out,
+    unless `take_up` is off: an edit that changes more decides once, at its end); returns the
+    tickets moved or handed out."""
     if actor.id != user.id:
         _require_admin(actor)
     if user.role != Role.SUPPORTER:
         raise Invalid(_l("Only supporters can be away."), field="away")
     if user.away == bool(away):
         return 0
+    _hold_choices(user)
     user.away = bool(away)
     record(None, actor, "user_away", old=f"{user.username}: {not away}",
            new=f"{user.username}: {bool(away)}")
-    return redistribute(actor, user) if away else take_up_queue(user.level, actor)
+    if away:
+        return redistribute(actor, user)
+    return take_up_if_available(actor, user) if take_up else 0
 
 
 def _active_admins() -> int:
@@ -88,14 +105,15 @@ def _active_admins() -> int:
         User.role == Role.ADMIN, User.active.is_(True))) or 0
 
 
-def set_active(actor: User, user: User, active: bool) -> int:
+def set_active(actor: User, user: User, active: bool, take_up: bool = True) -> int:
     """Activate or deactivate an account; the last admin stays. Returns tickets moved (or,
-    for a supporter back at work, handed out from the queue)."""
+    for a supporter back at work, handed out from the queue; `take_up` as for set_away)."""
     _require_admin(actor)
     if user.active == bool(active):
         return 0
     if not active and user.role == Role.ADMIN and _active_admins() <= 1:
         raise Forbidden(_l("The last admin cannot be deactivated."), field="active")
+    _hold_choices(user)
     user.active = bool(active)
     if not active:
         user.session_token = new_session_token()  # signed-in sessions end now
@@ -106,11 +124,12 @@ def set_active(actor: User, user: User, active: bool) -> int:
         return 0
     if not active:
         return redistribute(actor, user)
-    return 0 if user.away else take_up_queue(user.level, actor)
+    return take_up_if_available(actor, user) if take_up else 0
 
 
-def set_level(actor: User, user: User, level) -> int:
-    """Move a supporter to another level; their tickets stay at theirs and move on."""
+def set_level(actor: User, user: User, level, take_up: bool = True) -> int:
+    """Move a supporter to another level; their tickets stay at theirs and move on, and the
+    new level's queue is handed out (`take_up` as for set_away)."""
     _require_admin(actor)
     if user.role != Role.SUPPORTER:
         raise Invalid(_l("Only supporters have a level."), field="level")
@@ -119,9 +138,11 @@ def set_level(actor: User, user: User, level) -> int:
         return 0
     record(None, actor, "user_level", old=f"{user.username}: {user.level}",
            new=f"{user.username}: {level}")
+    for held in sorted({user.level, level}):  # both levels, in one order (no deadlock)
+        lock_level(held)
     user.level = level
     moved = redistribute(actor, user)
-    return moved + (0 if user.away or not user.active else take_up_queue(level, actor))
+    return moved + (take_up_if_available(actor, user) if take_up else 0)
 
 
 def reset_password(actor: User, user: User, new_password: str) -> None:

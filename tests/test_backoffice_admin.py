@@ -116,6 +116,21 @@ def test_a_new_or_reactivated_supporter_takes_up_the_queue(client, staff, make_t
     assert _assignees(queued) == [staff["l1"].id] * 2
 
 
+def test_an_edit_that_takes_a_supporter_off_duty_hands_them_no_queue(client, staff,
+                                                                      make_ticket):
+    _set_level_one(away=True)
+    queued = _queued(make_ticket, 2)
+    client.login("root")
+    # Moved to level 1 and deactivated in one edit; reactivated but away in the next.
+    client.post_form(f"/admin/user/edit/?id={staff['l2'].id}", {"level": "1"})
+    client.post_form(f"/admin/user/edit/?id={staff['l2'].id}",
+                     {"level": "1", "active": "y", "away": "y"})
+    assert _assignees(queued) == [None, None]
+    assigned = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.ticket_id.in_(queued), AuditEvent.action == "assigned"))
+    assert assigned == 0  # not handed out and taken back: nothing to log
+
+
 def test_last_admin_cannot_be_deactivated(client, staff):
     client.login("root")
     answer = client.post_form(f"/admin/user/edit/?id={staff['admin'].id}", {"level": ""})

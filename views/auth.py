@@ -57,11 +57,10 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong username or password."))
         else:
-            language = session.get("language")
+            language = session.get("language")  # only set by the switch while signed out
             session.clear()  # a new session at login: no fixation
             login_user(user)
             if language:  # chosen with the switch just before: the account keeps it
-                session["language"] = language
                 accounts.choose_language(user, language)
                 db.session.commit()
             return redirect(safe_next(request.args.get("next"), home_for(user)))

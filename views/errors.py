@@ -32,10 +32,15 @@ def _size(limit: int) -> str:
 def _too_many() -> str:
     """How long until the limit that was hit lets the caller in again (a login limit is per
     minute, the password reset's per hour)."""
-    hit = limiter.current_limit
-    if hit is None:
+    try:  # the limiter's storage is asked again: an error page must not fail on it
+        hit = limiter.current_limit
+        seconds = hit.reset_at - time.time() if hit is not None else None
+    except Exception:
+        log.warning("rate limit window unknown", exc_info=True)
+        seconds = None
+    if seconds is None:
         return _("Too many attempts. Please wait a minute and try again.")
-    minutes = max(1, round((hit.reset_at - time.time()) / 60))
+    minutes = max(1, round(seconds / 60))
     return ngettext("Too many attempts. Please try again in %(num)s minute.",
                     "Too many attempts. Please try again in %(num)s minutes.", minutes)
 
@@ -64,10 +69,10 @@ def register(app) -> None:
                    "Please go back and leave out the largest attachments.",
                    total=_size(current_app.config["MAX_CONTENT_LENGTH"]),
                    each=_size(current_app.config["MAX_ATTACHMENT_BYTES"])),
-            429: _too_many(),
         }
         code = (error.name or "error").lower().replace(" ", "_")
-        return _answer(error.code or 500, code, messages.get(error.code, error.description))
+        message = _too_many() if error.code == 429 else messages.get(error.code, error.description)
+        return _answer(error.code or 500, code, message)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -1,9 +1,10 @@
 """The bases of every form: WTForms' own messages ("This field is required.") in our catalogue.
 
-WTForms and Flask-Admin ship no Danish, so a Danish page showed English under its fields. Every
-form, ours and Flask-Admin's, takes its translations from here: our catalogue through
-Flask-Babel. The messages below are marked only so that extraction puts them in the catalogue;
-WTForms passes the same English strings to `gettext`/`ngettext` itself.
+WTForms ships no Danish (Flask-Admin's Danish covers its own screens, not WTForms' messages), so
+a Danish page showed English under its fields. Every form, ours and Flask-Admin's, takes its
+translations from here: our catalogue through Flask-Babel. The messages below are marked only
+so that extraction puts them in the catalogue; WTForms passes the same English strings to
+`gettext`/`ngettext` itself.
 """
 from flask_admin.form import BaseForm
 from flask_babel import get_translations, gettext, lazy_ngettext

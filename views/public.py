@@ -65,10 +65,11 @@ def set_language():
     """Switch the interface language (kept on the profile when signed in)."""
     language = request.form.get("language")
     if language in ("en", "da"):
-        session["language"] = language
-        if current_user.is_authenticated:
+        if current_user.is_authenticated:  # the account holds it
             accounts.choose_language(current_user, language)
             db.session.commit()
+        else:  # until signing in, which gives it to the account
+            session["language"] = language
     return redirect(safe_next(request.form.get("next"), url_for("public.index")))
 
 
