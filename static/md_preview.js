@@ -4,6 +4,10 @@
   var source = document.querySelector("textarea[data-md-source]");
   var target = document.getElementById("md-preview");
   if (!source || !target) { return; }
+  // Beside the text it previews, not below the form's buttons.
+  var field = source.closest(".form-group");
+  var section = target.closest("section");
+  if (field && section) { field.after(section); }
   var timer = null;
   function render() {
     var body = new URLSearchParams();

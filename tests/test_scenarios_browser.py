@@ -286,6 +286,9 @@ def write_the_knowledge_base_article(desk: Desk) -> None:
                        "2. Kør filen som administrator.\n3. Genstart pc'en og print en testside.")
     page.check("#public")
     expect(page.locator("#md-preview")).to_contain_text("Nye pc'er", timeout=5000)
+    assert page.evaluate(  # the preview sits under the text, above the form's buttons
+        "() => !!(document.querySelector('#md-preview').compareDocumentPosition("
+        "document.querySelector('form input[type=submit]')) & Node.DOCUMENT_POSITION_FOLLOWING)")
     desk.shot("ahmed-writes-the-article")
     page.locator("form input[type=submit]").first.click()
     expect(page.locator("table.model-list")).to_contain_text("Windows 11 printer driver")
