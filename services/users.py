@@ -145,6 +145,18 @@ def set_level(actor: User, user: User, level, take_up: bool = True) -> int:
     return moved + (take_up_if_available(actor, user) if take_up else 0)
 
 
+def edit_account(actor: User, user: User, level, active: bool, away: bool) -> None:
+    """An admin's edit of an account: a supporter's level, active, away. The queue is handed
+    out once, by the state the whole edit ends in: not first to a supporter the same edit then
+    marks away or inactive."""
+    if user.role == Role.SUPPORTER and level:
+        set_level(actor, user, level, take_up=False)
+    set_active(actor, user, active, take_up=False)
+    if user.role == Role.SUPPORTER:
+        set_away(actor, user, away, take_up=False)
+    take_up_if_available(actor, user)
+
+
 def reset_password(actor: User, user: User, new_password: str) -> None:
     """An admin sets a new password (policy applies); the user's sessions end."""
     _require_admin(actor)

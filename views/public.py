@@ -64,7 +64,7 @@ def kb_document(document_id: int):
 def set_language():
     """Switch the interface language (kept on the profile when signed in)."""
     language = request.form.get("language")
-    if language in ("en", "da"):
+    if language in accounts.LANGUAGES:
         if current_user.is_authenticated:  # the account holds it
             accounts.choose_language(current_user, language)
             db.session.commit()

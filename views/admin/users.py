@@ -74,14 +74,8 @@ class UserAdmin(StaffModelView):
 
     def update_model(self, form, model):
         try:
-            # The queue is handed out once, by the state the whole edit ends in: not first
-            # to a supporter the same edit then marks away or inactive.
-            if model.role == Role.SUPPORTER and form.level.data:
-                users.set_level(current_user, model, form.level.data, take_up=False)
-            users.set_active(current_user, model, form.active.data, take_up=False)
-            if model.role == Role.SUPPORTER:
-                users.set_away(current_user, model, form.away.data, take_up=False)
-            users.take_up_if_available(current_user, model)
+            users.edit_account(current_user, model, form.level.data, form.active.data,
+                               form.away.data)
         except DomainError as error:
             form_error(form, error)
             return False
