@@ -2,10 +2,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload
 
-from models import Attachment, AuditEvent, Comment, Ticket, User, db
+from models import Attachment, AuditEvent, Comment, Role, Ticket, User, db
 from services.audit import CUSTOMER_VISIBLE_ACTIONS
 from services.permissions import can_see_internal
 
@@ -14,17 +14,29 @@ from services.permissions import can_see_internal
 class Entry:
     at: datetime
     kind: str  # "comment" or "event"
-    comment: Comment | None = None
+    comment: Row | None = None  # a row of _said
     event: AuditEvent | None = None
     attachments: tuple[Attachment, ...] = ()
 
 
+def _readable_comments(statement, reader: User, ticket: Ticket):
+    statement = statement.where(Comment.ticket_id == ticket.id).order_by(Comment.id)
+    return statement if can_see_internal(reader) else statement.where(Comment.internal.is_(False))
+
+
 def visible_comments(reader: User, ticket: Ticket):
-    statement = (select(Comment).where(Comment.ticket_id == ticket.id)
-                 .options(joinedload(Comment.author)).order_by(Comment.id))
-    if not can_see_internal(reader):
-        statement = statement.where(Comment.internal.is_(False))
-    return db.session.scalars(statement).all()
+    statement = select(Comment).options(joinedload(Comment.author))
+    return db.session.scalars(_readable_comments(statement, reader, ticket)).all()
+
+
+def _said(reader: User, ticket: Ticket):
+    """The comments as rows of what the timeline shows: as ORM objects, 200 comments were
+    2 of the handling page's 10 ms."""
+    statement = select(Comment.id, Comment.created_at, Comment.body, Comment.internal,
+                       User.username.label("author"),
+                       (User.role != Role.CUSTOMER).label("by_staff")
+                       ).join(User, Comment.author_id == User.id)
+    return db.session.execute(_readable_comments(statement, reader, ticket)).all()
 
 
 def visible_events(reader: User, ticket: Ticket, also: frozenset = frozenset()):
@@ -62,7 +74,7 @@ def timeline(reader: User, ticket: Ticket) -> Timeline:
         for attachment in visible_attachments(reader, ticket):
             by_comment.setdefault(attachment.comment_id, []).append(attachment)
     entries = [Entry(c.created_at, "comment", comment=c, attachments=tuple(by_comment.get(c.id, ())))
-               for c in visible_comments(reader, ticket)]
+               for c in _said(reader, ticket)]
     entries += [Entry(e.created_at, "event", event=e) for e in events
                 if e.action not in ("commented", "attachment")]
     entries.sort(key=lambda entry: (entry.at, entry.kind == "comment"))
