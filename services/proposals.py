@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from models import (
     ACTIVE_STATUSES,
@@ -56,10 +56,14 @@ def _similar_recent(ticket: Ticket) -> list:
     would rather take the type index and sort a third of the desk); the rest is sifted here,
     and each distinct text is compared once (reports of one outage often read alike)."""
     since = ticket.created_at - timedelta(hours=current_app.config["MAJOR_INCIDENT_WINDOW_HOURS"])
+    # Whether a row is an open plain incident is worked out in the SELECT, not the WHERE (see
+    # above), as one flag: reading type and status as enums was 1.8 ms of a submission.
+    open_incident = and_(Ticket.type == TicketType.INCIDENT, Ticket.is_major.is_(False),
+                         Ticket.status.in_(ACTIVE_STATUSES), Ticket.id != ticket.id)
     rows = db.session.execute(
         select(Ticket.id, Ticket.customer_id, Ticket.parent_id, Ticket.title,
                func.substr(Ticket.description, 1, TEXT_LIMIT).label("description"),
-               Ticket.type, Ticket.status, Ticket.is_major)
+               open_incident.label("open_incident"))
         .where(Ticket.created_at >= since)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(CANDIDATE_LIMIT)).all()
     text = _report_text(ticket.title, ticket.description)
@@ -70,9 +74,7 @@ def _similar_recent(ticket: Ticket) -> list:
         if other not in verdicts:
             verdicts[other] = same_incident(text, other)
         return verdicts[other]
-    return [row for row in rows
-            if row.id != ticket.id and row.type == TicketType.INCIDENT and not row.is_major
-            and row.status in ACTIVE_STATUSES and reads_alike(row)]
+    return [row for row in rows if row.open_incident and reads_alike(row)]
 
 
 def consider(ticket: Ticket) -> MajorIncidentProposal | None:
@@ -85,8 +87,7 @@ def consider(ticket: Ticket) -> MajorIncidentProposal | None:
     if _join_open_incident(ticket, similar):
         return None
     memberships = _memberships([row.id for row in similar if row.parent_id is None])
-    pending = [proposal_id for proposal_id, status in memberships.values()
-               if status == ProposalStatus.PROPOSED]
+    pending = [proposal_id for proposal_id, is_pending in memberships.values() if is_pending]
     if pending:
         proposal = db.session.get(MajorIncidentProposal, pending[0])
         db.session.add(ProposalMember(proposal_id=proposal.id, ticket_id=ticket.id))
@@ -116,17 +117,19 @@ def _join_open_incident(ticket: Ticket, similar: list) -> bool:
     return False
 
 
-def _memberships(ticket_ids: list[int]) -> dict[int, tuple[int, ProposalStatus]]:
-    """(proposal id, status) of the proposal each of these tickets belongs to (the newest, if
-    several): plain columns, so a few hundred look-alikes cost one light query."""
+def _memberships(ticket_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """(proposal id, whether it is pending) of the proposal each of these tickets belongs to
+    (the newest, if several): plain columns, so a few hundred look-alikes cost one light
+    query (the status as an enum cost 1 ms more)."""
     if not ticket_ids:
         return {}
     rows = db.session.execute(
-        select(ProposalMember.ticket_id, MajorIncidentProposal.id, MajorIncidentProposal.status)
+        select(ProposalMember.ticket_id, MajorIncidentProposal.id,
+               (MajorIncidentProposal.status == ProposalStatus.PROPOSED).label("pending"))
         .join(MajorIncidentProposal, ProposalMember.proposal_id == MajorIncidentProposal.id)
         .where(ProposalMember.ticket_id.in_(ticket_ids))
         .order_by(MajorIncidentProposal.id)).all()
-    return {ticket_id: (proposal_id, status) for ticket_id, proposal_id, status in rows}
+    return {ticket_id: (proposal_id, pending) for ticket_id, proposal_id, pending in rows}
 
 
 def _propose(ticket: Ticket, free: list) -> MajorIncidentProposal | None:
