@@ -19,6 +19,7 @@ from flask import url_for
 from models import Document, Status, Ticket, User, db
 from services import tickets
 from tests.access_world import ROLES, ROW_MODELS, USERNAMES, build_world
+from views.admin import export
 
 EXPECTED_TABLE = """
 account.me                  GET    401   200   200   200   200   200   200
@@ -429,6 +430,22 @@ def test_exports_neutralise_formulas(client, staff, make_user, make_ticket):
     assert sorted(titles) == ["'=HYPERLINK(\"http://evil\")", "'@SUM(1+1)",
                               "Plain printer trouble"]
     assert [row[0] for row in data] == [3, 2, 1]  # numbers stay numbers
+
+
+def test_an_xlsx_export_past_a_sheets_rows_is_refused_not_cut(client, staff, make_ticket,
+                                                              monkeypatch):
+    for _n in range(3):
+        make_ticket()
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 2)
+    client.login("boss")
+    answer = client.get("/admin/ticket/export/xlsx/?search=printe")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/admin/ticket/?search=printe")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "A spreadsheet holds at most 2 rows" in page
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)
+    answer = client.get("/admin/ticket/export/xlsx/")
+    assert len(list(openpyxl.load_workbook(io.BytesIO(answer.data)).active.iter_rows())) == 4
 
 
 def test_no_export_holds_password_hashes_or_internal_notes(client, staff, make_ticket):

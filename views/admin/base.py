@@ -3,7 +3,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, literal_column, true
 from sqlalchemy.orm import Query
@@ -221,6 +222,10 @@ class StaffModelView(LocalisedColumns, CappedPages, ModelView):
         sort = self._get_column_by_idx(args.sort)
         _count, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search,
                                       args.filters, execute=False, page_size=0)
+        if export_type == "xlsx" and count_rows(query, export.XLSX_MAX_ROWS + 1) > export.XLSX_MAX_ROWS:
+            flash(_("A spreadsheet holds at most %(n)s rows and this list has more: filter it, "
+                    "or export it as CSV.", n=format_number(export.XLSX_MAX_ROWS)), "error")
+            return redirect(url_for(".index_view", **request.args))
         name = f"{self.endpoint}-{utcnow():%Y%m%d-%H%M%S}"
         write = export.csv_response if export_type == "csv" else export.xlsx_response
         return write(name, self._export_columns, self.export_rows(query))

@@ -9,6 +9,8 @@ from flask import Response, stream_with_context
 # A spreadsheet runs a cell starting with one of these as a formula (osTicket #3767).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 500
+# A worksheet's rows, less the heading: Excel opens no more (XlsxWriter drops rows past it).
+XLSX_MAX_ROWS = 1_048_575
 
 
 def neutralise(value):
