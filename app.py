@@ -18,7 +18,6 @@ from extensions import (
     install_sql_counter,
     limiter,
     login_manager,
-    migrate,
 )
 from models import User, db
 from services import MAX_ID
@@ -67,8 +66,6 @@ def load_configuration(app: Flask, overrides: dict | None) -> None:
 
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"),
-                     render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

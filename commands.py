@@ -1,4 +1,4 @@
-"""CLI: demo data, user administration, the job runner. They call the same services the
+"""CLI: migrations, demo data, user administration, the job runner. They call the same services the
 views call."""
 import logging
 import signal
@@ -9,8 +9,24 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from extensions import init_migrate
 from models import User, db
 from services import DomainError, accounts, users
+
+
+class MigrationCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's own group, bound to the app (init_migrate) only when a
+    migration command runs, so a web worker never imports Alembic."""
+
+    def __init__(self, app):
+        super().__init__("db", help="Perform database migrations.")
+        self.app = app
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        init_migrate(self.app)
+        from flask_migrate.cli import db as migration_group
+        return migration_group.make_context(info_name, args, parent=parent, **extra)
+
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
 
@@ -116,6 +132,7 @@ def jobs_run_command(interval):
 
 
 def register(app) -> None:
+    app.cli.add_command(MigrationCommands(app))
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(sla_holidays_command)

@@ -8,7 +8,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,7 +18,6 @@ from models import db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -129,6 +127,15 @@ def _end_of_write(session, transaction):
     """After the COMMIT or ROLLBACK of the transaction begin_write started, let the next in."""
     if transaction.parent is None:
         _release_writer_gate(session)
+
+
+def init_migrate(app) -> None:
+    """Bind Flask-Migrate where migrations run: the `flask db` commands
+    (commands.MigrationCommands), the tests and the scripts. Not in create_app: it imports
+    Alembic and Mako, 11 MB that every web worker would hold for nothing."""
+    from flask_migrate import Migrate
+    Migrate(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True,
+            compare_type=True)
 
 
 def account_key() -> str:

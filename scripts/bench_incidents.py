@@ -74,6 +74,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
+    from extensions import init_migrate
     from models import Role, db
     from services import accounts
     from services.demo import load_demo
@@ -85,6 +86,7 @@ def main() -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
                       "RATELIMIT_ENABLED": False, "SMTP_HOST": "",
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    init_migrate(app)
     with app.app_context(), app.test_request_context():
         upgrade()
         load_demo("bench-password-123")

@@ -11,6 +11,7 @@ import psycopg
 from sqlalchemy import func, select
 
 from app import create_app
+from extensions import init_migrate
 from models import AuditEvent, Comment, Role, Ticket, User, db
 from services import accounts
 from services.assignment import recount_loads
@@ -30,6 +31,7 @@ class Database:
                                "PASSWORD_HASH_METHOD": CHEAP_HASH, "RATELIMIT_ENABLED": False,
                                **config})
         from flask_migrate import upgrade
+        init_migrate(self.app)
         with self.app.app_context():
             upgrade()
 

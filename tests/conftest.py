@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined
 from sqlalchemy import select, text
 
 from app import create_app
-from extensions import limiter
+from extensions import init_migrate, limiter
 from models import Role, User, db
 
 # CI replays the same generated examples every run (a failure there is reproducible).
@@ -48,6 +48,7 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
 def _migrate(url: str, tmp_path: Path) -> None:
     from flask_migrate import upgrade
     app = create_app(base_config(url, tmp_path))
+    init_migrate(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()
