@@ -123,6 +123,13 @@ def peak_rss_mb(master: int) -> float:
     return max(peaks, default=0.0)
 
 
+def reset_peak_rss(master: int) -> None:
+    """Start the workers' VmHWM again from their present RSS (Linux: "5" into clear_refs), so
+    the next peak read is that of what follows alone."""
+    for pid in worker_pids(master):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def download(port: int, path: str, headers: dict) -> dict:
     """Fetch one (streamed) answer: time to first byte, total time, bytes, lines."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
