@@ -58,19 +58,24 @@ def csv_response(filename: str, columns, rows) -> Response:
 def xlsx_response(filename: str, columns, rows) -> Response:
     """Write the rows into a constant-memory workbook (each row goes to a temporary file as it
     is written, not into memory), then send it. XlsxWriter, not openpyxl's write-only
-    workbook: its per-cell path is a quarter of the time (100,000 rows of tickets: 6.1 s
+    workbook: its per-cell path takes a quarter less time (100,000 rows of tickets: 6.1 s
     against 8.1 s)."""
     import xlsxwriter  # 2 MB of imports: only XLSX exports need them
 
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     # Every text is written as text: never read as a formula, a link or a number.
-    workbook = xlsxwriter.Workbook(spool, {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("Sheet")
-    sheet.write_row(0, 0, [str(label) for _name, label in columns])
-    for number, values in enumerate(rows, start=1):
-        sheet.write_row(number, 0, values)
-    workbook.close()
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False}
+    try:
+        # Closing removes the workbook's row files, also when reading the rows fails.
+        with xlsxwriter.Workbook(spool, options) as workbook:
+            sheet = workbook.add_worksheet("Sheet")
+            sheet.write_row(0, 0, [str(label) for _name, label in columns])
+            for number, values in enumerate(rows, start=1):
+                sheet.write_row(number, 0, values)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return Response(_chunks(spool), headers={
         "Content-Disposition": f"attachment; filename={filename}.xlsx"},
