@@ -257,5 +257,5 @@ class TicketAdmin(HandlingMixin, TicketGrid):
     @expose("/")
     def index_view(self):
         if not has_role(OVERSEERS):
-            return redirect(url_for("readable.index_view", **request.args))
+            return redirect(self.get_url("readable.index_view", **request.args))
         return super().index_view()
