@@ -127,3 +127,33 @@ def test_reply_with_attachment_on_own_ticket(client, make_user, make_ticket, sta
     assert response.status_code == 302
     attachment = db.session.scalar(select(Attachment))
     assert attachment.comment_id is not None and attachment.ticket_id == ticket.id
+
+
+def test_the_timeline_shows_who_wrote_what_and_the_files_under_their_comment(
+        client, make_user, make_ticket, staff):
+    """Each comment: its author (staff marked), the internal badge for staff only, its own
+    files under it; on the customer's page and on the supporter's handling page."""
+    ticket = make_ticket(make_user("anna"))
+    client.login("anna")
+    client.post_form(f"/tickets/{ticket.number}/reply", {
+        "body": "Her er loggen", "attachments": [upload(b"line 1\n", "more.log")]},
+        content_type="multipart/form-data")
+    tickets.add_comment(staff["l1"], ticket, "Prøv at genstarte", internal=False)
+    tickets.add_comment(staff["l1"], ticket, "Kunden har 3 printere", internal=True)
+    db.session.commit()
+
+    def comments(page: str) -> list[str]:
+        return [item.split("</li>")[0] for item in page.split('<li class="comment')[1:]]
+    mine = comments(client.get(f"/tickets/{ticket.number}").get_data(as_text=True))
+    assert len(mine) == 2  # the reply and the supporter's answer; not the note
+    reply, answer = mine
+    assert reply.startswith('">') and "<strong>anna</strong>" in reply
+    assert "Her er loggen" in reply and "more.log" in reply
+    assert answer.startswith(' staff">') and f"<strong>{staff['l1'].username}</strong>" in answer
+    assert "more.log" not in answer and "Kunden har 3 printere" not in "".join(mine)
+    client.logout()
+    client.login(staff["l1"].username)
+    handling = comments(client.get(f"/admin/ticket/handle/{ticket.number}").get_data(as_text=True))
+    note = handling[-1]
+    assert note.startswith(' internal staff">') and "Internal note" in note
+    assert len(handling) == 3 and "Kunden har 3 printere" in note and "more.log" in handling[0]
