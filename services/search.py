@@ -120,10 +120,17 @@ def _newest_matches_of(listed, terms: str, postgresql: bool) -> list[int]:
 def _postgresql_newest_of(listed, terms: str) -> list[int]:
     """As _postgresql_matches, within a list: the newest RECENT_SCAN ids walked through the
     list's conditions, then the GIN index's matches below them (materialized: asked with the
-    list's conditions, the planner read every match and sorted them, 150 ms)."""
+    list's conditions, the planner read every match and sorted them, 150 ms). The walk reads
+    the newest ids in a fenced subquery, as the desk's does: with the match on the table
+    itself the planner took every match of a common word from the GIN index (100,000 of them,
+    41 ms) instead of walking until the window was full (7 ms)."""
     floor = literal_column(f"(SELECT max(id) FROM tickets) - {int(RECENT_SCAN)}")  # noqa: S608  # nosec B608
     newest = listed.order_by(Ticket.id.desc()).limit(SEARCH_WINDOW)
-    found = db.session.scalars(newest.where(Ticket.id > floor, _matching(terms, True))).all()
+    recent = (select(Ticket.id, literal_column(PG_DOCUMENT).label("document"))
+              .where(Ticket.id > floor).order_by(Ticket.id.desc()).limit(RECENT_SCAN)
+              .subquery("recent"))
+    match = text("recent.document @@ to_tsquery('simple', :terms)").bindparams(terms=terms)
+    found = db.session.scalars(newest.join(recent, recent.c.id == Ticket.id).where(match)).all()
     if len(found) == SEARCH_WINDOW:
         return found
     indexed = select(Ticket.id).where(_matching(terms, True)).cte().prefix_with("MATERIALIZED")
