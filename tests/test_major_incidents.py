@@ -1,5 +1,6 @@
 """Major incidents: similar reports become one proposal, then one parent ticket whose updates
 reach every child and whose resolution resolves them."""
+import pytest
 from sqlalchemy import func, select
 
 from models import (
@@ -10,6 +11,7 @@ from models import (
     ProposalStatus,
     Status,
     Ticket,
+    TicketType,
     db,
 )
 from services import proposals, tickets
@@ -70,6 +72,23 @@ def test_twenty_customers_without_internet_become_one_major_incident(client, sta
     told = db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "major_update")).all()
     assert sorted(told) == sorted(c.customer_id for c in children)  # one each
+
+
+@pytest.mark.parametrize("change", [None, "request", "resolved", "closed", "major"])
+def test_only_open_plain_incidents_count_towards_a_proposal(staff, make_user, make_ticket,
+                                                            change):
+    """Two look-alikes and a third report make a proposal, unless the two are requests,
+    resolved, closed or major incidents themselves."""
+    for ticket in [_report(make_user, make_ticket, n) for n in range(2)]:
+        if change == "request":
+            ticket.type = TicketType.REQUEST
+        elif change in ("resolved", "closed"):
+            ticket.status = Status(change)
+        elif change == "major":
+            ticket.is_major = True
+    db.session.commit()
+    _report(make_user, make_ticket, 2)
+    assert len(_proposals()) == (1 if change is None else 0)
 
 
 def test_reports_from_one_customer_are_not_a_major_incident(staff, make_user, make_ticket):
