@@ -1,6 +1,10 @@
 """The fast paths: query counts that do not grow with rows, capped deep pages, streamed export."""
+import os
 import re
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select
@@ -8,6 +12,8 @@ from sqlalchemy import event, select
 from extensions import is_query
 from models import Comment, Service, Ticket, db
 from services import accounts, tickets
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -137,3 +143,15 @@ def test_csv_export_streams_before_reading_the_rows(client, staff, make_user, ma
     assert any("tickets.title" in s for s in statements)
     assert rest.decode().count("\n") == 3
     assert all(line.split(",")[1].startswith("'-") for line in rest.decode().splitlines())
+
+
+def test_a_web_worker_does_not_import_migrations_or_spreadsheet_writers(tmp_path):
+    """Alembic (through Flask-Migrate) and the XLSX writers are 11-13 MB a worker would hold
+    for nothing: `flask db` and an XLSX export import them when they run."""
+    probe = ("import sys; from app import create_app; create_app(); print(' '.join(sorted("
+             "m for m in ('alembic', 'flask_migrate', 'mako', 'xlsxwriter', 'openpyxl') "
+             "if m in sys.modules)))")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/probe.db", "SECRET_KEY": "probe"}
+    found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    assert found == ""
