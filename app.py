@@ -22,7 +22,7 @@ from extensions import (
 from models import User, db
 from services import MAX_ID
 from services.notify import unread_count_query
-from views import SAFE_METHODS, page_unread_count
+from views import SAFE_METHODS, page_unread_count, starts_as_writer
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def configure_requests(app: Flask) -> None:
 
     @app.before_request
     def start_write_transaction():
-        if request.method not in SAFE_METHODS:
+        if starts_as_writer():
             begin_write()
 
     from views.headers import init_headers

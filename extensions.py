@@ -116,6 +116,24 @@ def begin_write() -> None:
         raise
 
 
+def become_writer() -> None:
+    """Take the writer's turn now, in a request that writes late (views.writes_late): its
+    reads so far (authentication, the body, validation) kept no other writer waiting. The read
+    transaction ends first, keeping what it loaded: SQLite cannot turn a reader into a writer
+    once another writer has committed. Elsewhere the request began as a writer: nothing to do."""
+    if not (has_request_context() and g.pop("writes_late", False)):
+        return
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL's transaction reads and writes on; rows lock as they are written
+    session.expire_on_commit = False
+    try:
+        session.commit()  # nothing written yet: it only ends the read
+    finally:
+        session.expire_on_commit = True
+    begin_write()
+
+
 def _release_writer_gate(session) -> None:
     gate = session.info.pop("writer_gate", None)
     if gate is not None:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- fixtures from tests.api_support are imported, then used as arguments
 """SQLite writers queue at a gate (a thread lock and an flock), never in SQLite's sleeping busy
 handler: the gate must be let go on every way a transaction ends, and hold across processes."""
 import fcntl
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 import extensions
 from extensions import begin_write, writer_gate
 from models import Counter, Ticket, db
+from tests.api_support import API, auth, call, people  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
+NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
 HOLDER = """
 import sys
 from app import create_app
@@ -114,3 +117,31 @@ def test_a_writer_in_another_process_holds_the_gate_until_it_commits(app, gate, 
             fcntl.flock(lock_file, fcntl.LOCK_UN)
     begin_write()
     db.session.commit()
+
+
+def test_an_api_submission_is_authenticated_and_read_before_it_waits_for_the_writers_turn(
+        app, gate, client, auth, people, monkeypatch):
+    """A refused submission never queues behind a writer; an accepted one takes its turn."""
+    anna = people["owner"]
+    assert call(client, auth, "GET", "/tickets", anna).status_code == 200  # token use noted
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    gate.acquire()  # another writer that does not finish
+    try:
+        missing_title = call(client, auth, "POST", "/tickets", anna,
+                             json={"description": "It does not print.", "type": "incident"})
+        unknown_token = client.post(f"{API}/tickets", json=NEW_TICKET,
+                                    headers={"Authorization": "Bearer not-a-token"})
+        request_without_service = call(client, auth, "POST", "/tickets", anna,
+                                       json={**NEW_TICKET, "type": "request"})
+        waited = call(client, auth, "POST", "/tickets", anna, json=NEW_TICKET)
+    finally:
+        gate.release()
+    assert missing_title.status_code == 422 and "title" in missing_title.get_json()["errors"]["json"]
+    assert unknown_token.status_code == 401
+    assert request_without_service.status_code == 422
+    assert waited.status_code == 503 and waited.get_json()["code"] == "unavailable"
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+    created = call(client, auth, "POST", "/tickets", anna, json=NEW_TICKET)
+    assert created.status_code == 201 and created.get_json()["assignee"] == "l1a"
+    assert not gate.thread_lock.locked()

@@ -1,5 +1,5 @@
 """HTTP only: blueprints and the backoffice call services/ and commit."""
-from flask import abort, flash, g, request
+from flask import abort, current_app, flash, g, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -10,6 +10,24 @@ from services import DomainError, notify, tickets
 from services.permissions import can_view
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes_late(view):
+    """Mark a view whose service takes the writer's turn itself (extensions.become_writer),
+    so that authenticating and parsing its request keep no other writer waiting (SQLite's
+    writers take turns, one at a time)."""
+    view.writes_late = True
+    return view
+
+
+def starts_as_writer() -> bool:
+    """An unsafe request begins as a writer, unless its view writes late (it is noted in g)."""
+    if request.method in SAFE_METHODS:
+        return False
+    if getattr(current_app.view_functions.get(request.endpoint), "writes_late", False):
+        g.writes_late = True
+        return False
+    return True
 
 
 def ticket_or_404(number: int) -> Ticket:

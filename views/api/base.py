@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from extensions import begin_write, csrf, limiter
 from models import ApiToken, db
 from services import DomainError, accounts
-from views import SAFE_METHODS
+from views import starts_as_writer
 
 URL_PREFIX = "/api/v1"
 
@@ -98,7 +98,7 @@ def _record_token_use(api_token) -> None:
     begin_write()
     accounts.mark_token_used(db.session.get(ApiToken, token_id))
     db.session.commit()
-    if request.method not in SAFE_METHODS:
+    if starts_as_writer():
         begin_write()
 
 

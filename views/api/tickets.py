@@ -10,7 +10,7 @@ from services.accounts import same_username
 from services.permissions import can_change
 from services.ticket_list import TicketFilters, list_tickets
 from services.timeline import visible_attachments, visible_comments, visible_events
-from views import ticket_or_404
+from views import ticket_or_404, writes_late
 from views.api.base import Extended, api_blueprint, caller, commit_for_response
 from views.api.schemas import (
     TicketCreateArgs,
@@ -40,6 +40,7 @@ def list_(args):
 @blp.post("/tickets")
 @blp.arguments(TicketCreateArgs)
 @blp.response(201, TicketResultSchema)
+@writes_late
 def create(args):
     """Open a ticket (customers). It is numbered and assigned by the usual rule."""
     outcome = tickets.submit(caller(), args["title"], args["description"], args["type"],
