@@ -67,6 +67,10 @@ def load_configuration(app: Flask, overrides: dict | None) -> None:
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
+    # Before the rate limiter, whose key reads the API token: on SQLite a request that has
+    # read cannot become the writer any more (its BEGIN would be skipped, and its write could
+    # meet "database is locked").
+    app.before_request(start_write_transaction)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
@@ -75,6 +79,13 @@ def configure_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     install_sql_counter(app)
+
+
+def start_write_transaction() -> None:
+    """A request that changes something takes SQLite's writer turn before it reads anything
+    (views that write late take it themselves)."""
+    if starts_as_writer():
+        begin_write()
 
 
 def load_user(session_token: str) -> User | None:
@@ -116,7 +127,7 @@ def select_timezone() -> str:
 
 
 def configure_requests(app: Flask) -> None:
-    """Writers take SQLite's write lock first; answers carry the security headers."""
+    """Text with NUL is refused; answers carry the security headers."""
 
     @app.before_request
     def refuse_nul_characters():
@@ -131,11 +142,6 @@ def configure_requests(app: Flask) -> None:
             abort(400, description=_("The text you sent holds a NUL character (often pasted "
                                      "from another program), which cannot be stored. Please go "
                                      "back, remove it and send again."))
-
-    @app.before_request
-    def start_write_transaction():
-        if starts_as_writer():
-            begin_write()
 
     from views.headers import init_headers
     init_headers(app)

@@ -126,6 +126,8 @@ def become_writer() -> None:
     session = db.session()
     if session.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL's transaction reads and writes on; rows lock as they are written
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("A change was made before the writer's turn was taken.")
     session.expire_on_commit = False
     try:
         session.commit()  # nothing written yet: it only ends the read

@@ -3,6 +3,7 @@
 handler: the gate must be let go on every way a transaction ends, and hold across processes."""
 import fcntl
 import os
+import sqlite3
 import subprocess  # nosec B404
 import sys
 import threading
@@ -14,7 +15,9 @@ from sqlalchemy import func, select
 import extensions
 from extensions import begin_write, writer_gate
 from models import Counter, Ticket, db
+from services import accounts
 from tests.api_support import API, auth, call, people  # noqa: F401
+from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
@@ -145,3 +148,44 @@ def test_an_api_submission_is_authenticated_and_read_before_it_waits_for_the_wri
     created = call(client, auth, "POST", "/tickets", anna, json=NEW_TICKET)
     assert created.status_code == 201 and created.get_json()["assignee"] == "l1a"
     assert not gate.thread_lock.locked()
+
+
+class TestWithTheRateLimiter:
+    """As production runs: the API's rate limit reads the token before the view runs."""
+
+    @pytest.fixture
+    def config(self, database_url, tmp_path):
+        return {**base_config(database_url, tmp_path), "RATELIMIT_ENABLED": True}
+
+    @pytest.mark.parametrize("change", ["reply", "submit"])
+    def test_an_api_write_is_the_writer_though_another_commits_after_its_token_is_read(
+            self, app, gate, client, auth, people, monkeypatch, change):
+        """SQLite cannot turn a reader into a writer once another writer has committed: a
+        request that read first (the rate limit's token lookup) would meet "database is
+        locked". It takes the writer's turn before that read, or (a submission) ends the read
+        before it."""
+        anna = people["owner"]
+        number = call(client, auth, "POST", "/tickets", anna, json=NEW_TICKET).get_json()["number"]
+        looked_up, other_writer = accounts.live_token, []
+
+        def lookup_then_another_writer_commits(token):
+            found = looked_up(token)
+            other = sqlite3.connect(gate.path, isolation_level=None, timeout=0)
+            try:  # another process's writer, which does not queue at our gate
+                other.execute("UPDATE counters SET value = value + 10")
+                other_writer.append("committed")
+            except sqlite3.OperationalError:  # this request holds the write lock already
+                other_writer.append("kept out")
+            finally:
+                other.close()
+            return found
+
+        monkeypatch.setattr(accounts, "live_token", lookup_then_another_writer_commits)
+        if change == "reply":
+            answer = call(client, auth, "POST", f"/tickets/{number}/comments", anna,
+                          json={"body": "Still broken."})
+        else:
+            answer = call(client, auth, "POST", "/tickets", anna, json=NEW_TICKET)
+        assert answer.status_code == 201, answer.get_json()
+        # A reply is the writer from the start; a submission reads first and writes late.
+        assert other_writer == ["kept out" if change == "reply" else "committed"]
