@@ -128,12 +128,21 @@ def become_writer() -> None:
         return  # PostgreSQL's transaction reads and writes on; rows lock as they are written
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("A change was made before the writer's turn was taken.")
+    commit_keeping_loaded()  # nothing written yet: it only ends the read
+    begin_write()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the loaded objects, so that using them afterwards does not
+    read each one back (an API answer made of a new ticket, its customer and its assignee
+    cost three more queries). What SQLAlchemy did not see written (server defaults) it still
+    reads back."""
+    session = db.session()
     session.expire_on_commit = False
     try:
-        session.commit()  # nothing written yet: it only ends the read
+        session.commit()
     finally:
         session.expire_on_commit = True
-    begin_write()
 
 
 def _release_writer_gate(session) -> None:

@@ -79,18 +79,6 @@ def authenticate(required: bool) -> None:
     g._login_user = api_token.user
 
 
-def commit_for_response() -> None:
-    """Commit, keeping the objects the answer is made of as they were just written: expired,
-    each would be read back (a new ticket cost three more queries: it, its customer and its
-    assignee). What SQLAlchemy did not see written (server defaults) it still reads back."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def _record_token_use(api_token) -> None:
     """Write last_used_at in a transaction of its own that starts as a writer (SQLite)."""
     token_id = api_token.id

@@ -1,8 +1,9 @@
 """What staff (and customers, for comments) do to a ticket: comment, escalate, take, link."""
+from extensions import commit_keeping_loaded
 from models import Ticket, db
 from services import incidents, tickets
 from views import ticket_or_404
-from views.api.base import Extended, api_blueprint, caller, commit_for_response
+from views.api.base import Extended, api_blueprint, caller
 from views.api.schemas import (
     CommentArgs,
     CommentResultSchema,
@@ -23,7 +24,7 @@ def comment(args, number: int):
     """Reply (or, staff only, write an internal note). A customer's reply reopens the ticket."""
     ticket = ticket_or_404(number)
     outcome = tickets.add_comment(caller(), ticket, args["body"], internal=args["internal"])
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(outcome.comment, attachments=[], warnings=outcome.warnings)
 
 
@@ -36,7 +37,7 @@ def escalate(args, number: int):
     actor = caller()
     assignee = supporter_named(actor, ticket, args["assignee"]) if "assignee" in args else None
     tickets.escalate(actor, ticket, args.get("level"), assignee)
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(ticket, warnings=[])
 
 
@@ -46,7 +47,7 @@ def take(number: int):
     """Take an unassigned ticket from your level's queue."""
     ticket = ticket_or_404(number)
     tickets.take(caller(), ticket)
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(ticket, warnings=[])
 
 
@@ -58,7 +59,7 @@ def link(args, number: int):
     ticket = ticket_or_404(number)
     parent = db.session.scalar(db.select(Ticket).where(Ticket.number == args["parent"]))
     incidents.link(caller(), ticket, parent)
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(ticket, warnings=[])
 
 
@@ -68,5 +69,5 @@ def unlink(number: int):
     """Take the ticket out of its major incident."""
     ticket = ticket_or_404(number)
     incidents.unlink(caller(), ticket)
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(ticket, warnings=[])

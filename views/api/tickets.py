@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from marshmallow import RAISE
 from sqlalchemy import select
 
+from extensions import commit_keeping_loaded
 from models import Service, Ticket, User, db
 from services import Invalid, tickets
 from services.accounts import same_username
@@ -11,7 +12,7 @@ from services.permissions import can_change
 from services.ticket_list import TicketFilters, list_tickets
 from services.timeline import visible_attachments, visible_comments, visible_events
 from views import ticket_or_404, writes_late
-from views.api.base import Extended, api_blueprint, caller, commit_for_response
+from views.api.base import Extended, api_blueprint, caller
 from views.api.schemas import (
     TicketCreateArgs,
     TicketDetailSchema,
@@ -45,7 +46,7 @@ def create(args):
     """Open a ticket (customers). It is numbered and assigned by the usual rule."""
     outcome = tickets.submit(caller(), args["title"], args["description"], args["type"],
                              args["urgency"], _service_named(args.get("service")))
-    commit_for_response()
+    commit_keeping_loaded()
     location = url_for("tickets.read", number=outcome.ticket.number)
     return Extended(outcome.ticket, warnings=outcome.warnings), {"Location": location}
 
@@ -93,7 +94,7 @@ def update(args, number: int):
         tickets.change_status(actor, ticket, args["status"])
     if "assignee" in args:
         tickets.reassign(actor, ticket, supporter_named(actor, ticket, args["assignee"]))
-    commit_for_response()
+    commit_keeping_loaded()
     return Extended(ticket, warnings=[])
 
 
