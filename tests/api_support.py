@@ -5,6 +5,7 @@ from models import db
 from services import accounts
 
 API = "/api/v1"
+NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
 
 
 @pytest.fixture

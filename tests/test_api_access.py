@@ -8,10 +8,9 @@ import pytest
 
 from models import Pin, db
 from services import documents, incidents, tickets
-from tests.api_support import auth, call, people, ticket  # noqa: F401
+from tests.api_support import NEW_TICKET, auth, call, people, ticket  # noqa: F401
 
 ROLES = ("anonymous", "owner", "other", "l1", "l1b", "l2", "manager", "admin")
-NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
 
 
 def expect(*codes: int) -> dict:

@@ -8,10 +8,8 @@ from sqlalchemy import select
 
 from models import ApiToken, db
 from services import NotFound, accounts, users
-from tests.api_support import API, auth, call, people, ticket  # noqa: F401
+from tests.api_support import API, NEW_TICKET, auth, call, people, ticket  # noqa: F401
 from tests.conftest import base_config
-
-NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
 
 
 def bearer(token: str) -> dict:

@@ -4,9 +4,7 @@ import pytest
 
 from models import Service, Status, db
 from services import tickets
-from tests.api_support import auth, call, people, ticket  # noqa: F401
-
-NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
+from tests.api_support import NEW_TICKET, auth, call, people, ticket  # noqa: F401
 
 
 def test_a_script_opens_follows_and_comments_on_an_incident(client, auth, people):

@@ -16,11 +16,10 @@ import extensions
 from extensions import begin_write, writer_gate
 from models import Counter, Ticket, db
 from services import accounts
-from tests.api_support import API, auth, call, people  # noqa: F401
+from tests.api_support import API, NEW_TICKET, auth, call, people  # noqa: F401
 from tests.conftest import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
-NEW_TICKET = {"title": "Printer", "description": "It does not print.", "type": "incident"}
 HOLDER = """
 import sys
 from app import create_app
